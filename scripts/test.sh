@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Runs Warden's whole test suite on a fresh machine: restores NuGet packages, builds, runs the tests.
+set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+cd "$root"
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+dotnet build tests/Warden.TestServer/Warden.TestServer.csproj -c Release -nologo -v q
+dotnet test tests/Warden.Tests/Warden.Tests.csproj -c Release -nologo --logger "console;verbosity=normal" 2>&1 | tee /tmp/warden-test-output.txt
+# The plain summary line CI reads.
+summary=$(grep -E "^(Passed|Failed)!" /tmp/warden-test-output.txt | tail -1)
+passed=$(sed -E 's/.*Passed: +([0-9]+).*/\1/' <<<"$summary")
+failed=$(sed -E 's/.*Failed: +([0-9]+),.*/\1/' <<<"$summary")
+skipped=$(sed -E 's/.*Skipped: +([0-9]+).*/\1/' <<<"$summary")
+echo "tests: ${passed} passed, ${failed} failed, ${skipped} skipped"
+[ "$failed" = "0" ] && [ "${passed:-0}" -gt 0 ]

@@ -1,0 +1,486 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+using Warden.Core.Naming;
+using YamlDotNet.Core;
+using YamlDotNet.RepresentationModel;
+
+namespace Warden.Core.Configuration;
+
+/// <summary>
+/// Reads warden.yaml into a <see cref="WardenConfig"/>, collecting every problem with its path instead of
+/// stopping at the first, so that `warden config validate` can list them all.
+/// </summary>
+public sealed partial class ConfigParser
+{
+    private readonly List<ConfigError> _errors = [];
+    private readonly Func<string, string?> _environment;
+
+    private ConfigParser(Func<string, string?> environment) => _environment = environment;
+
+    /// <summary>Parses YAML text. Returns the config when there are no errors.</summary>
+    public static ConfigParseResult Parse(string yaml, string? sourcePath = null, Func<string, string?>? environment = null)
+    {
+        var parser = new ConfigParser(environment ?? Environment.GetEnvironmentVariable);
+        var config = parser.ParseDocument(yaml, sourcePath);
+        return new ConfigParseResult(parser._errors.Count == 0 ? config : null, parser._errors);
+    }
+
+    /// <summary>Reads and parses a file; a missing or unreadable file is reported as an error.</summary>
+    public static ConfigParseResult ParseFile(string path, Func<string, string?>? environment = null)
+    {
+        string text;
+        try
+        {
+            text = File.ReadAllText(path);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return new ConfigParseResult(null, [new ConfigError("(file)", $"cannot read '{path}': {ex.Message}")]);
+        }
+
+        return Parse(text, Path.GetFullPath(path), environment);
+    }
+
+    private WardenConfig ParseDocument(string yaml, string? sourcePath)
+    {
+        var stream = new YamlStream();
+        try
+        {
+            stream.Load(new StringReader(yaml));
+        }
+        catch (YamlException ex)
+        {
+            Error("(yaml)", $"not valid YAML: {ex.InnerException?.Message ?? ex.Message}", (int)ex.Start.Line);
+            return new WardenConfig { SourcePath = sourcePath };
+        }
+
+        if (stream.Documents.Count == 0 || stream.Documents[0].RootNode is YamlScalarNode { Value: null or "" })
+        {
+            return new WardenConfig { SourcePath = sourcePath };
+        }
+
+        if (stream.Documents[0].RootNode is not YamlMappingNode root)
+        {
+            Error("(root)", "must be a mapping of sections (listen, sessions, servers, ...)", Line(stream.Documents[0].RootNode));
+            return new WardenConfig { SourcePath = sourcePath };
+        }
+
+        var config = new WardenConfig { SourcePath = sourcePath };
+        foreach (var (keyNode, value) in root.Children)
+        {
+            var key = ((YamlScalarNode)keyNode).Value ?? "";
+            switch (key)
+            {
+                case "listen": config = config with { Listen = ParseListen(value, "listen") }; break;
+                case "sessions": config = config with { Sessions = ParseSessions(value, "sessions") }; break;
+                case "limits": config = config with { Limits = ParseLimits(value, "limits") }; break;
+                case "audit": config = config with { Audit = ParseAudit(value, "audit") }; break;
+                case "servers": config = config with { Servers = ParseServers(value, "servers") }; break;
+                default: Unknown(key, keyNode, "listen, sessions, limits, audit, servers"); break;
+            }
+        }
+
+        return config;
+    }
+
+    private ListenConfig ParseListen(YamlNode node, string path)
+    {
+        var listen = new ListenConfig();
+        foreach (var (key, value, keyNode) in Entries(node, path))
+        {
+            var p = $"{path}.{key}";
+            switch (key)
+            {
+                case "urls":
+                    var urls = StringList(value, p);
+                    for (var i = 0; i < urls.Count; i++)
+                    {
+                        if (!Uri.TryCreate(urls[i], UriKind.Absolute, out var u) || (u.Scheme != "http" && u.Scheme != "https"))
+                        {
+                            Error($"{p}[{i}]", $"must be an absolute http(s) URL such as http://127.0.0.1:8787, got '{urls[i]}'", Line(value));
+                        }
+                    }
+
+                    listen = listen with { Urls = urls };
+                    break;
+                case "allowedHosts": listen = listen with { AllowedHosts = StringList(value, p) }; break;
+                case "allowedOrigins": listen = listen with { AllowedOrigins = StringList(value, p) }; break;
+                case "publicUrl":
+                    var pub = String(value, p);
+                    if (pub is not null && !Uri.TryCreate(pub, UriKind.Absolute, out _))
+                    {
+                        Error(p, $"must be an absolute URL, got '{pub}'", Line(value));
+                    }
+
+                    listen = listen with { PublicUrl = pub };
+                    break;
+                default: Unknown($"{p}", keyNode, "urls, allowedHosts, allowedOrigins, publicUrl"); break;
+            }
+        }
+
+        return listen;
+    }
+
+    private SessionConfig ParseSessions(YamlNode node, string path)
+    {
+        var sessions = new SessionConfig();
+        foreach (var (key, value, keyNode) in Entries(node, path))
+        {
+            var p = $"{path}.{key}";
+            switch (key)
+            {
+                case "key":
+                    var k = String(value, p);
+                    if (k is not null && !IsBase64Key(k))
+                    {
+                        Error(p, "must be 32 random bytes in base64 (generate one with `openssl rand -base64 32`)", Line(value));
+                    }
+
+                    sessions = sessions with { Key = k };
+                    break;
+                case "idleTimeout": sessions = sessions with { IdleTimeout = Duration(value, p) ?? sessions.IdleTimeout }; break;
+                case "maxLifetime": sessions = sessions with { MaxLifetime = Duration(value, p) ?? sessions.MaxLifetime }; break;
+                default: Unknown(p, keyNode, "key, idleTimeout, maxLifetime"); break;
+            }
+        }
+
+        return sessions;
+    }
+
+    private LimitsConfig ParseLimits(YamlNode node, string path)
+    {
+        var limits = new LimitsConfig();
+        foreach (var (key, value, keyNode) in Entries(node, path))
+        {
+            var p = $"{path}.{key}";
+            switch (key)
+            {
+                case "maxRequestBodyBytes": limits = limits with { MaxRequestBodyBytes = Integer(value, p, 1024, long.MaxValue) ?? limits.MaxRequestBodyBytes }; break;
+                case "maxJsonDepth": limits = limits with { MaxJsonDepth = (int)(Integer(value, p, 8, 1000) ?? limits.MaxJsonDepth) }; break;
+                default: Unknown(p, keyNode, "maxRequestBodyBytes, maxJsonDepth"); break;
+            }
+        }
+
+        return limits;
+    }
+
+    private AuditConfig ParseAudit(YamlNode node, string path)
+    {
+        var audit = new AuditConfig();
+        foreach (var (key, value, keyNode) in Entries(node, path))
+        {
+            var p = $"{path}.{key}";
+            switch (key)
+            {
+                case "database": audit = audit with { Database = String(value, p) ?? audit.Database }; break;
+                default: Unknown(p, keyNode, "database"); break;
+            }
+        }
+
+        return audit;
+    }
+
+    private Dictionary<string, ServerConfig> ParseServers(YamlNode node, string path)
+    {
+        var servers = new Dictionary<string, ServerConfig>(StringComparer.Ordinal);
+        foreach (var (name, value, keyNode) in Entries(node, path))
+        {
+            var p = $"{path}.{name}";
+            if (!ServerName.IsValid(name))
+            {
+                Error(p, $"server names use letters, digits, '-' and single '_' (at most 64, no '{QualifiedName.Separator}'), got '{name}'", Line(keyNode));
+                continue;
+            }
+
+            if (ParseServer(name, value, p) is { } server)
+            {
+                servers[name] = server;
+            }
+        }
+
+        return servers;
+    }
+
+    private ServerConfig? ParseServer(string name, YamlNode node, string path)
+    {
+        var fields = Entries(node, path).ToList();
+        var hasCommand = fields.Any(f => f.Key == "command");
+        var hasUrl = fields.Any(f => f.Key == "url");
+        if (hasCommand == hasUrl)
+        {
+            Error(path, hasCommand
+                ? "has both 'command' (stdio) and 'url' (HTTP); keep exactly one"
+                : "needs either 'command' (a stdio server Warden starts) or 'url' (an HTTP MCP server)", Line(node));
+            return null;
+        }
+
+        var server = new ServerConfig { Name = name, Kind = hasCommand ? UpstreamKind.Stdio : UpstreamKind.Http };
+        var stdioOnly = new[] { "args", "env", "cwd", "mode" };
+        var httpOnly = new[] { "transport", "headers" };
+        foreach (var (key, value, keyNode) in fields)
+        {
+            var p = $"{path}.{key}";
+            if (hasUrl && stdioOnly.Contains(key))
+            {
+                Error(p, "applies only to stdio servers (with 'command'), not to HTTP servers", Line(keyNode));
+                continue;
+            }
+
+            if (hasCommand && httpOnly.Contains(key))
+            {
+                Error(p, "applies only to HTTP servers (with 'url'), not to stdio servers", Line(keyNode));
+                continue;
+            }
+
+            switch (key)
+            {
+                case "command":
+                    var command = String(value, p);
+                    if (string.IsNullOrWhiteSpace(command))
+                    {
+                        Error(p, "must name the program to start, e.g. 'npx' or '/usr/local/bin/my-server'", Line(value));
+                    }
+
+                    server = server with { Command = command };
+                    break;
+                case "args": server = server with { Args = StringList(value, p) }; break;
+                case "env": server = server with { Env = StringMap(value, p) }; break;
+                case "cwd": server = server with { WorkingDirectory = String(value, p) }; break;
+                case "mode": server = server with { Mode = Enum<StdioMode>(value, p, ("session", StdioMode.Session), ("shared", StdioMode.Shared)) ?? server.Mode }; break;
+                case "url":
+                    var url = String(value, p);
+                    if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || (uri.Scheme != "http" && uri.Scheme != "https"))
+                    {
+                        Error(p, $"must be an absolute http(s) URL, got '{url}'", Line(value));
+                    }
+                    else
+                    {
+                        server = server with { Url = uri };
+                    }
+
+                    break;
+                case "transport":
+                    server = server with
+                    {
+                        Transport = Enum<HttpTransport>(value, p, ("auto", HttpTransport.Auto), ("streamable-http", HttpTransport.StreamableHttp), ("sse", HttpTransport.Sse)) ?? server.Transport,
+                    };
+                    break;
+                case "headers": server = server with { Headers = StringMap(value, p) }; break;
+                case "timeout": server = server with { Timeout = Duration(value, p) ?? server.Timeout }; break;
+                case "connectTimeout": server = server with { ConnectTimeout = Duration(value, p) ?? server.ConnectTimeout }; break;
+                case "idleTimeout": server = server with { IdleTimeout = Duration(value, p) ?? server.IdleTimeout }; break;
+                case "protocolVersion":
+                    var version = String(value, p);
+                    if (version is not null && !ProtocolVersionPattern().IsMatch(version))
+                    {
+                        Error(p, $"must be a protocol revision date such as 2025-11-25, got '{version}'", Line(value));
+                    }
+
+                    server = server with { ProtocolVersion = version };
+                    break;
+                case "enabled": server = server with { Enabled = Boolean(value, p) ?? true }; break;
+                case "description": server = server with { Description = String(value, p) }; break;
+                default:
+                    Unknown(p, keyNode, "command, args, env, cwd, mode, url, transport, headers, timeout, connectTimeout, idleTimeout, protocolVersion, enabled, description");
+                    break;
+            }
+        }
+
+        return server;
+    }
+
+    // ---- scalar readers -------------------------------------------------------------------------
+
+    private IEnumerable<(string Key, YamlNode Value, YamlNode KeyNode)> Entries(YamlNode node, string path)
+    {
+        if (node is YamlScalarNode { Value: null or "" or "~" })
+        {
+            yield break;
+        }
+
+        if (node is not YamlMappingNode mapping)
+        {
+            Error(path, "must be a mapping (key: value lines)", Line(node));
+            yield break;
+        }
+
+        foreach (var (k, v) in mapping.Children)
+        {
+            yield return (((YamlScalarNode)k).Value ?? "", v, k);
+        }
+    }
+
+    private string? String(YamlNode node, string path)
+    {
+        if (node is not YamlScalarNode scalar)
+        {
+            Error(path, "must be a single value, not a list or mapping", Line(node));
+            return null;
+        }
+
+        if (scalar.Value is null || (scalar.Style == ScalarStyle.Plain && scalar.Value is "~" or "null"))
+        {
+            return null;
+        }
+
+        return Expand(scalar.Value, path, node);
+    }
+
+    private List<string> StringList(YamlNode node, string path)
+    {
+        if (node is YamlScalarNode single)
+        {
+            return String(single, path) is { } one ? [one] : [];
+        }
+
+        if (node is not YamlSequenceNode sequence)
+        {
+            Error(path, "must be a list", Line(node));
+            return [];
+        }
+
+        var list = new List<string>();
+        for (var i = 0; i < sequence.Children.Count; i++)
+        {
+            if (String(sequence.Children[i], $"{path}[{i}]") is { } item)
+            {
+                list.Add(item);
+            }
+        }
+
+        return list;
+    }
+
+    private Dictionary<string, string> StringMap(YamlNode node, string path)
+    {
+        var map = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var (key, value, _) in Entries(node, path))
+        {
+            map[key] = String(value, $"{path}.{key}") ?? "";
+        }
+
+        return map;
+    }
+
+    private TimeSpan? Duration(YamlNode node, string path)
+    {
+        var text = String(node, path);
+        if (text is null)
+        {
+            return null;
+        }
+
+        if (DurationParser.TryParse(text, out var duration) && duration > TimeSpan.Zero)
+        {
+            return duration;
+        }
+
+        Error(path, $"must be a positive duration such as 500ms, 30s, 10m, 2h or 1d, got '{text}'", Line(node));
+        return null;
+    }
+
+    private long? Integer(YamlNode node, string path, long min, long max)
+    {
+        var text = String(node, path);
+        if (text is null)
+        {
+            return null;
+        }
+
+        if (long.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var value) && value >= min && value <= max)
+        {
+            return value;
+        }
+
+        Error(path, $"must be a whole number from {min} to {max}, got '{text}'", Line(node));
+        return null;
+    }
+
+    private bool? Boolean(YamlNode node, string path)
+    {
+        var text = String(node, path);
+        switch (text)
+        {
+            case null: return null;
+            case "true" or "yes" or "on": return true;
+            case "false" or "no" or "off": return false;
+            default:
+                Error(path, $"must be true or false, got '{text}'", Line(node));
+                return null;
+        }
+    }
+
+    private T? Enum<T>(YamlNode node, string path, params (string Name, T Value)[] choices)
+        where T : struct
+    {
+        var text = String(node, path);
+        if (text is null)
+        {
+            return null;
+        }
+
+        foreach (var (name, value) in choices)
+        {
+            if (string.Equals(name, text, StringComparison.OrdinalIgnoreCase))
+            {
+                return value;
+            }
+        }
+
+        Error(path, $"must be one of {string.Join(", ", choices.Select(c => c.Name))}, got '{text}'", Line(node));
+        return null;
+    }
+
+    // ${NAME} or ${NAME:-default} from the environment, so secrets stay out of the file.
+    private string Expand(string value, string path, YamlNode node)
+    {
+        if (!value.Contains("${", StringComparison.Ordinal))
+        {
+            return value;
+        }
+
+        return VariablePattern().Replace(value, match =>
+        {
+            var name = match.Groups["name"].Value;
+            var fallback = match.Groups["default"];
+            var resolved = _environment(name);
+            if (!string.IsNullOrEmpty(resolved))
+            {
+                return resolved;
+            }
+
+            if (fallback.Success)
+            {
+                return fallback.Value;
+            }
+
+            Error(path, $"refers to environment variable {name}, which is not set (set it, or write ${{{name}:-default}})", Line(node));
+            return "";
+        });
+    }
+
+    private static bool IsBase64Key(string text)
+    {
+        var buffer = new byte[64];
+        return Convert.TryFromBase64String(text, buffer, out var written) && written == 32;
+    }
+
+    private void Unknown(string path, YamlNode keyNode, string expected) =>
+        Error(path, $"is not a known setting (expected one of: {expected})", Line(keyNode));
+
+    private void Error(string path, string message, int? line) => _errors.Add(new ConfigError(path, message, line));
+
+    private static int? Line(YamlNode node) => node.Start.Line > 0 ? (int)node.Start.Line : null;
+
+    [GeneratedRegex(@"\$\{(?<name>[A-Za-z_][A-Za-z0-9_]*)(:-(?<default>[^}]*))?\}")]
+    private static partial Regex VariablePattern();
+
+    [GeneratedRegex(@"^\d{4}-\d{2}-\d{2}$")]
+    private static partial Regex ProtocolVersionPattern();
+}
+
+/// <summary>The outcome of parsing: a config when there were no errors, and every error found.</summary>
+public sealed record ConfigParseResult(WardenConfig? Config, IReadOnlyList<ConfigError> Errors)
+{
+    public bool IsValid => Config is not null;
+}

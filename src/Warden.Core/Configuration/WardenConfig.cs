@@ -1,0 +1,119 @@
+namespace Warden.Core.Configuration;
+
+/// <summary>The whole of warden.yaml, validated and immutable.</summary>
+public sealed record WardenConfig
+{
+    public ListenConfig Listen { get; init; } = new();
+    public SessionConfig Sessions { get; init; } = new();
+    public LimitsConfig Limits { get; init; } = new();
+    public AuditConfig Audit { get; init; } = new();
+
+    /// <summary>Upstream MCP servers by name, in file order.</summary>
+    public IReadOnlyDictionary<string, ServerConfig> Servers { get; init; } = new Dictionary<string, ServerConfig>(StringComparer.Ordinal);
+
+    /// <summary>Where the configuration came from (file path), or null for the embedded default.</summary>
+    public string? SourcePath { get; init; }
+}
+
+/// <summary>Where Warden listens and which Host/Origin headers it accepts.</summary>
+public sealed record ListenConfig
+{
+    public IReadOnlyList<string> Urls { get; init; } = ["http://127.0.0.1:8787"];
+
+    /// <summary>Host header values accepted (DNS-rebinding protection). Empty means: loopback names only.</summary>
+    public IReadOnlyList<string> AllowedHosts { get; init; } = [];
+
+    /// <summary>Browser origins accepted besides loopback origins. Requests without Origin are always accepted.</summary>
+    public IReadOnlyList<string> AllowedOrigins { get; init; } = [];
+
+    /// <summary>The public base URL clients use, when Warden sits behind a proxy.</summary>
+    public string? PublicUrl { get; init; }
+}
+
+/// <summary>Client session settings.</summary>
+public sealed record SessionConfig
+{
+    /// <summary>Base64 key (32 bytes) sealing session ids; every replica must share it. Generated under the data directory when absent.</summary>
+    public string? Key { get; init; }
+    public TimeSpan IdleTimeout { get; init; } = TimeSpan.FromHours(1);
+    public TimeSpan MaxLifetime { get; init; } = TimeSpan.FromHours(24);
+}
+
+/// <summary>Input limits enforced at the HTTP boundary.</summary>
+public sealed record LimitsConfig
+{
+    public long MaxRequestBodyBytes { get; init; } = 8 * 1024 * 1024;
+    public int MaxJsonDepth { get; init; } = 64;
+}
+
+/// <summary>Audit store settings.</summary>
+public sealed record AuditConfig
+{
+    /// <summary>Path of the SQLite file; relative paths are under the data directory.</summary>
+    public string Database { get; init; } = "warden.db";
+}
+
+/// <summary>How Warden reaches one upstream MCP server.</summary>
+public enum UpstreamKind
+{
+    Stdio,
+    Http,
+}
+
+/// <summary>Whether a stdio server runs once per client session or once for everyone.</summary>
+public enum StdioMode
+{
+    Session,
+    Shared,
+}
+
+/// <summary>The HTTP transport an upstream speaks.</summary>
+public enum HttpTransport
+{
+    Auto,
+    StreamableHttp,
+    Sse,
+}
+
+/// <summary>One upstream server.</summary>
+public sealed record ServerConfig
+{
+    public required string Name { get; init; }
+    public UpstreamKind Kind { get; init; }
+    public bool Enabled { get; init; } = true;
+    public string? Description { get; init; }
+
+    // stdio
+    public string? Command { get; init; }
+    public IReadOnlyList<string> Args { get; init; } = [];
+    public IReadOnlyDictionary<string, string> Env { get; init; } = new Dictionary<string, string>();
+    public string? WorkingDirectory { get; init; }
+    public StdioMode Mode { get; init; } = StdioMode.Session;
+
+    // http
+    public Uri? Url { get; init; }
+    public HttpTransport Transport { get; init; } = HttpTransport.Auto;
+    public IReadOnlyDictionary<string, string> Headers { get; init; } = new Dictionary<string, string>();
+
+    // both
+    public TimeSpan Timeout { get; init; } = TimeSpan.FromSeconds(60);
+    public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(30);
+    public TimeSpan IdleTimeout { get; init; } = TimeSpan.FromMinutes(15);
+
+    /// <summary>Protocol version Warden speaks to this upstream; null negotiates.</summary>
+    public string? ProtocolVersion { get; init; }
+
+    /// <summary>True when both would create the same upstream connection (descriptions aside).</summary>
+    public bool SameConnectionAs(ServerConfig other) =>
+        Name == other.Name && Kind == other.Kind && Enabled == other.Enabled
+        && Command == other.Command && WorkingDirectory == other.WorkingDirectory && Mode == other.Mode
+        && Url == other.Url && Transport == other.Transport
+        && Timeout == other.Timeout && ConnectTimeout == other.ConnectTimeout && IdleTimeout == other.IdleTimeout
+        && ProtocolVersion == other.ProtocolVersion
+        && Args.SequenceEqual(other.Args)
+        && SameEntries(Env, other.Env)
+        && SameEntries(Headers, other.Headers);
+
+    private static bool SameEntries(IReadOnlyDictionary<string, string> a, IReadOnlyDictionary<string, string> b) =>
+        a.Count == b.Count && a.All(p => b.TryGetValue(p.Key, out var v) && v == p.Value);
+}

@@ -1,0 +1,74 @@
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Warden.Core.Configuration;
+using Warden.Core.Pipeline;
+using Warden.Core.Sessions;
+using Warden.Gateway.Mcp;
+using Warden.Gateway.Pipeline;
+using Warden.Gateway.Security;
+using Warden.Gateway.Upstreams;
+using Warden.Storage.Sqlite;
+
+namespace Warden.Gateway.Hosting;
+
+/// <summary>Composition of the gateway: services, middleware and endpoints.</summary>
+public static class WardenGatewayExtensions
+{
+    /// <summary>Registers Warden's services for a validated configuration and a data directory.</summary>
+    public static IServiceCollection AddWardenGateway(this IServiceCollection services, WardenConfig config, string dataDirectory)
+    {
+        Directory.CreateDirectory(dataDirectory);
+        var state = new WardenState(config, dataDirectory);
+        services.AddSingleton(state);
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddSingleton(new SessionSealer(SessionSealer.LoadOrCreateKey(config.Sessions.Key, Path.Combine(dataDirectory, "session.key"))));
+        services.AddSingleton<UpstreamRegistry>();
+        services.AddSingleton(sp => new SessionStore(sp.GetRequiredService<SessionSealer>(), sp.GetRequiredService<UpstreamRegistry>(), sp.GetRequiredService<TimeProvider>(), () => state.Config.Sessions));
+        services.AddSingleton<Handshake>();
+        services.AddSingleton<AggregateRouter>();
+        services.AddSingleton<McpPipeline>();
+        services.AddSingleton<McpHttpHandler>();
+        services.TryAddSingleton<ICallerIdentifier, LocalCallerIdentifier>();
+        services.TryAddSingleton<IDecisionPoint, AllowAllDecisionPoint>();
+        services.TryAddSingleton<IAuditSink>(_ => new SqliteAuditSink(Path.Combine(dataDirectory, config.Audit.Database)));
+        services.AddHostedService<UpstreamLifetime>();
+        services.AddHostedService<ConfigWatcher>();
+        services.AddHostedService<SessionSweeper>();
+        return services;
+    }
+
+    /// <summary>Adds the middleware and maps /mcp, /mcp/{server}, /healthz and /readyz.</summary>
+    public static IEndpointRouteBuilder MapWardenGateway(this WebApplication app)
+    {
+        app.UseMiddleware<HostOriginValidation>();
+        var handler = app.Services.GetRequiredService<McpHttpHandler>();
+        app.MapPost("/mcp", (HttpContext http) => handler.PostAsync(http, null));
+        app.MapGet("/mcp", (HttpContext http) => handler.GetAsync(http, null));
+        app.MapDelete("/mcp", (HttpContext http) => handler.DeleteAsync(http, null));
+        app.MapPost("/mcp/{server}", (HttpContext http, string server) => handler.PostAsync(http, server));
+        app.MapGet("/mcp/{server}", (HttpContext http, string server) => handler.GetAsync(http, server));
+        app.MapDelete("/mcp/{server}", (HttpContext http, string server) => handler.DeleteAsync(http, server));
+        app.MapGet("/healthz", () => Results.Json(new JsonObject { ["status"] = "ok", ["version"] = WardenInfo.Version }));
+        app.MapGet("/readyz", (UpstreamRegistry upstreams, SessionStore sessions) =>
+        {
+            var health = upstreams.Health();
+            var servers = new JsonArray();
+            foreach (var h in health)
+            {
+                servers.Add(new JsonObject { ["name"] = h.Name, ["kind"] = h.Kind, ["healthy"] = h.Healthy, ["lastError"] = h.LastError, ["connections"] = h.Connections });
+            }
+
+            return Results.Json(new JsonObject
+            {
+                ["status"] = health.All(h => h.Healthy) ? "ready" : "degraded",
+                ["sessions"] = sessions.Count,
+                ["servers"] = servers,
+            });
+        });
+        return app;
+    }
+}

@@ -1,0 +1,34 @@
+using System.Threading.Channels;
+using ModelContextProtocol.Protocol;
+
+namespace Warden.Gateway.Mcp;
+
+/// <summary>
+/// One client request in flight. Messages the upstream sends while handling it (progress, logs,
+/// sampling requests) are queued here and streamed on the request's own SSE response.
+/// </summary>
+internal sealed class Exchange(RequestId clientId, string method)
+{
+    private readonly Channel<JsonRpcMessage> _related = Channel.CreateUnbounded<JsonRpcMessage>(new UnboundedChannelOptions { SingleReader = true });
+    private volatile bool _completed;
+
+    public RequestId ClientId { get; } = clientId;
+
+    public string Method { get; } = method;
+
+    /// <summary>The upstream server handling it (null while Warden handles it itself).</summary>
+    public string? Server { get; set; }
+
+    public ChannelReader<JsonRpcMessage> Related => _related.Reader;
+
+    public bool IsCompleted => _completed;
+
+    /// <summary>Queues a related message; false once the response has been sent.</summary>
+    public bool TryRelay(JsonRpcMessage message) => !_completed && _related.Writer.TryWrite(message);
+
+    public void Complete()
+    {
+        _completed = true;
+        _related.Writer.TryComplete();
+    }
+}

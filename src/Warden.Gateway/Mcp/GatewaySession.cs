@@ -1,0 +1,315 @@
+using System.Collections.Concurrent;
+using System.Text.Json.Nodes;
+using System.Threading.Channels;
+using ModelContextProtocol.Protocol;
+using Warden.Core.Configuration;
+using Warden.Core.Pipeline;
+using Warden.Core.Sessions;
+using Warden.Gateway.Upstreams;
+
+namespace Warden.Gateway.Mcp;
+
+/// <summary>
+/// A client session on this replica: its upstream links, its requests in flight, the server-to-client
+/// requests it owes answers to, and its standalone (GET) event stream. Everything needed to rebuild it
+/// lives in the sealed <see cref="SessionTicket"/>, so losing this object loses no session.
+/// </summary>
+internal sealed class GatewaySession : IUpstreamListener, IAsyncDisposable
+{
+    private const int MaxBufferedEvents = 1024;
+    private readonly UpstreamRegistry _upstreams;
+    private readonly ConcurrentDictionary<string, Lazy<Task<Link>>> _links = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<RequestId, (Exchange Exchange, UpstreamConnection? Connection)> _inFlight = new();
+    private readonly ConcurrentDictionary<long, (UpstreamConnection Connection, RequestId UpstreamId)> _serverRequests = new();
+    private readonly Channel<JsonRpcMessage> _unsolicited = Channel.CreateBounded<JsonRpcMessage>(new BoundedChannelOptions(MaxBufferedEvents)
+    {
+        FullMode = BoundedChannelFullMode.DropOldest,
+        SingleReader = true,
+    });
+
+    private readonly ConcurrentDictionary<string, string> _resourceOwners = new(StringComparer.Ordinal);
+    private long _nextServerRequestId;
+    private long _lastActivityTicks;
+    private int _getStreamOpen;
+
+    public GatewaySession(string id, SessionTicket ticket, Caller caller, UpstreamRegistry upstreams, TimeProvider time)
+    {
+        Id = id;
+        Ticket = ticket;
+        Caller = caller;
+        _upstreams = upstreams;
+        Time = time;
+        ClientInitialize = ticket.ClientInitialize is { } init ? JsonNode.Parse(init)?.AsObject() : null;
+        Touch();
+    }
+
+    public string Id { get; }
+
+    public SessionTicket Ticket { get; }
+
+    public Caller Caller { get; }
+
+    public TimeProvider Time { get; }
+
+    public bool IsAggregate => Ticket.Route == "*";
+
+    public JsonObject? ClientInitialize { get; }
+
+    public string? ClientName => ClientInitialize?["clientInfo"]?["name"]?.GetValue<string>();
+
+    public string? ClientVersion => ClientInitialize?["clientInfo"]?["version"]?.GetValue<string>();
+
+    public DateTimeOffset LastActivity => new(Interlocked.Read(ref _lastActivityTicks), TimeSpan.Zero);
+
+    /// <summary>Which server owns a resource URI (aggregate endpoint), learnt from list results.</summary>
+    public ConcurrentDictionary<string, string> ResourceOwners => _resourceOwners;
+
+    /// <summary>Server-to-client messages waiting for (or streamed on) the GET stream.</summary>
+    public ChannelReader<JsonRpcMessage> Unsolicited => _unsolicited.Reader;
+
+    public void Touch() => Interlocked.Exchange(ref _lastActivityTicks, Time.GetUtcNow().UtcTicks);
+
+    public bool TryOpenGetStream() => Interlocked.CompareExchange(ref _getStreamOpen, 1, 0) == 0;
+
+    public void CloseGetStream() => Interlocked.Exchange(ref _getStreamOpen, 0);
+
+    /// <summary>Adds a link that was opened during initialize.</summary>
+    public void Adopt(UpstreamConnection connection)
+    {
+        var link = new Link(connection, _upstreams.GenerationOf(connection.ServerName));
+        _links[connection.ServerName] = new Lazy<Task<Link>>(Task.FromResult(link));
+        connection.Attach(this);
+    }
+
+    /// <summary>Servers this session has live links to.</summary>
+    public IEnumerable<string> LinkedServers => _links.Keys;
+
+    /// <summary>Gets the connection for a server, reconnecting (replaying the client's initialize) if it was lost.</summary>
+    public async Task<ConnectResult> GetConnectionAsync(string server, CancellationToken cancellationToken)
+    {
+        var config = _upstreams.Find(server);
+        if (config is null)
+        {
+            return ConnectResult.Fail($"Server '{server}' is not configured on this Warden.");
+        }
+
+        for (var attempt = 0; attempt < 2; attempt++)
+        {
+            var lazy = _links.GetOrAdd(server, s => new Lazy<Task<Link>>(() => OpenLinkAsync(config, CancellationToken.None)));
+            Link link;
+            try
+            {
+                link = await lazy.Value.WaitAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                throw;
+            }
+
+            if (link.Connection is { IsClosed: false } connection && link.Generation == _upstreams.GenerationOf(server))
+            {
+                return ConnectResult.Ok(connection);
+            }
+
+            _links.TryRemove(new KeyValuePair<string, Lazy<Task<Link>>>(server, lazy));
+            if (link.Connection is null)
+            {
+                return ConnectResult.Fail(link.Error!);
+            }
+
+            await ReleaseAsync(link.Connection).ConfigureAwait(false);
+        }
+
+        return ConnectResult.Fail($"Upstream server '{server}' keeps closing the connection.");
+    }
+
+    private async Task<Link> OpenLinkAsync(ServerConfig config, CancellationToken cancellationToken)
+    {
+        string? resume = null;
+        Ticket.UpstreamSessions?.TryGetValue(config.Name, out resume);
+        var result = await _upstreams.ConnectAsync(config, ClientInitialize, resume, cancellationToken).ConfigureAwait(false);
+        if (result.Connection is null && resume is not null)
+        {
+            result = await _upstreams.ConnectAsync(config, ClientInitialize, null, cancellationToken).ConfigureAwait(false);
+        }
+
+        if (result.Connection is { } connection)
+        {
+            connection.Attach(this);
+            return new Link(connection, _upstreams.GenerationOf(config.Name));
+        }
+
+        return new Link(null, 0, result.Error);
+    }
+
+    /// <summary>Sends a client request to an upstream and returns its response (with the client's id).</summary>
+    public async Task<JsonRpcMessageWithId> ForwardAsync(UpstreamConnection connection, Exchange exchange, JsonRpcRequest request, CancellationToken cancellationToken)
+    {
+        exchange.Server = connection.ServerName;
+        _inFlight[exchange.ClientId] = (exchange, connection);
+        try
+        {
+            return await connection.SendRequestAsync(request, this, exchange, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            _inFlight.TryRemove(exchange.ClientId, out _);
+        }
+    }
+
+    /// <summary>The client cancelled one of its requests.</summary>
+    public async Task CancelAsync(RequestId clientId, string? reason)
+    {
+        if (_inFlight.TryGetValue(clientId, out var entry) && entry.Connection is { } connection)
+        {
+            await connection.CancelAsync(entry.Exchange, reason).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>The client answered a server-to-client request; route the answer to the upstream that asked.</summary>
+    public async Task<bool> AnswerAsync(JsonRpcMessageWithId answer)
+    {
+        if (answer.Id.Id is long id && _serverRequests.TryRemove(id, out var target))
+        {
+            answer.Id = target.UpstreamId;
+            await target.Connection.SendAsync(answer).ConfigureAwait(false);
+            return true;
+        }
+
+        return false;
+    }
+
+    /// <summary>Forwards a client notification to every linked upstream.</summary>
+    public async Task BroadcastAsync(JsonRpcNotification notification)
+    {
+        foreach (var lazy in _links.Values)
+        {
+            if (lazy.IsValueCreated && lazy.Value.IsCompletedSuccessfully && lazy.Value.Result.Connection is { IsClosed: false } connection)
+            {
+                await connection.SendAsync(new JsonRpcNotification { Method = notification.Method, Params = notification.Params?.DeepClone() }).ConfigureAwait(false);
+            }
+        }
+    }
+
+    public void OnUpstreamNotification(UpstreamConnection connection, JsonRpcNotification notification, object? relatedTag)
+    {
+        if (notification.Method == NotificationMethods.CancelledNotification)
+        {
+            // The upstream withdrew a request it sent to the client: translate the id it used.
+            if (notification.Params is JsonObject p && p["requestId"] is JsonValue v)
+            {
+                var upstreamId = v.TryGetValue<long>(out var n) ? new RequestId(n) : new RequestId(v.ToString());
+                var match = _serverRequests.FirstOrDefault(e => e.Value.Connection == connection && e.Value.UpstreamId == upstreamId);
+                if (match.Value.Connection is null)
+                {
+                    return;
+                }
+
+                _serverRequests.TryRemove(match.Key, out _);
+                p["requestId"] = match.Key;
+            }
+        }
+        else if (IsAggregate && notification.Method == "notifications/message" && notification.Params is JsonObject log)
+        {
+            var logger = log["logger"]?.GetValue<string>();
+            log["logger"] = logger is null ? connection.ServerName : $"{connection.ServerName}/{logger}";
+        }
+
+        Deliver(connection, notification, relatedTag);
+    }
+
+    public void OnUpstreamRequest(UpstreamConnection connection, JsonRpcRequest request, object? relatedTag)
+    {
+        var id = Interlocked.Increment(ref _nextServerRequestId);
+        _serverRequests[id] = (connection, request.Id);
+        request.Id = new RequestId(id);
+        Deliver(connection, request, relatedTag);
+    }
+
+    public void OnUpstreamClosed(UpstreamConnection connection, string reason)
+    {
+        foreach (var (key, target) in _serverRequests)
+        {
+            if (target.Connection == connection)
+            {
+                _serverRequests.TryRemove(key, out _);
+            }
+        }
+
+        if (!connection.Shared)
+        {
+            _ = _upstreams.DisposeConnectionAsync(connection);
+        }
+    }
+
+    // A message the upstream sent on its own goes on the stream of the request it belongs to when that
+    // request is still open, else on the GET stream (buffered until the client opens one).
+    private void Deliver(UpstreamConnection connection, JsonRpcMessage message, object? relatedTag)
+    {
+        if (relatedTag is Exchange related && related.TryRelay(message))
+        {
+            return;
+        }
+
+        foreach (var (exchange, conn) in _inFlight.Values)
+        {
+            if (conn == connection && exchange.TryRelay(message))
+            {
+                return;
+            }
+        }
+
+        _unsolicited.Writer.TryWrite(message);
+    }
+
+    private async Task ReleaseAsync(UpstreamConnection connection)
+    {
+        connection.Detach(this);
+        if (!connection.Shared)
+        {
+            await _upstreams.DisposeConnectionAsync(connection).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Closes links idle for longer than their server's idle timeout (stdio processes stop; they restart on demand).</summary>
+    public async Task CloseIdleLinksAsync(DateTimeOffset now)
+    {
+        foreach (var (server, lazy) in _links)
+        {
+            if (lazy.IsValueCreated && lazy.Value.IsCompletedSuccessfully && lazy.Value.Result.Connection is { } connection
+                && connection.PendingCount == 0 && now - connection.LastActivity > connection.Server.IdleTimeout
+                && _links.TryRemove(new KeyValuePair<string, Lazy<Task<Link>>>(server, lazy)))
+            {
+                await ReleaseAsync(connection).ConfigureAwait(false);
+            }
+        }
+    }
+
+    /// <summary>Drops links to servers whose configuration changed.</summary>
+    public async Task ResetLinksAsync(IReadOnlySet<string> servers)
+    {
+        foreach (var server in servers)
+        {
+            if (_links.TryRemove(server, out var lazy) && lazy.IsValueCreated && lazy.Value.IsCompletedSuccessfully && lazy.Value.Result.Connection is { } connection)
+            {
+                await ReleaseAsync(connection).ConfigureAwait(false);
+            }
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _unsolicited.Writer.TryComplete();
+        foreach (var lazy in _links.Values)
+        {
+            if (lazy.IsValueCreated && lazy.Value.IsCompletedSuccessfully && lazy.Value.Result.Connection is { } connection)
+            {
+                await ReleaseAsync(connection).ConfigureAwait(false);
+            }
+        }
+
+        _links.Clear();
+    }
+
+    private sealed record Link(UpstreamConnection? Connection, int Generation, string? Error = null);
+}

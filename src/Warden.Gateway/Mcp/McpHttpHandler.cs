@@ -1,0 +1,439 @@
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.Logging;
+using ModelContextProtocol.Protocol;
+using Warden.Core.Pipeline;
+using Warden.Gateway.Hosting;
+using Warden.Gateway.Pipeline;
+using Warden.Gateway.Upstreams;
+
+namespace Warden.Gateway.Mcp;
+
+/// <summary>
+/// The Streamable HTTP transport as clients see it: POST for messages, GET for the server's own stream,
+/// DELETE to end a session. Every error leaves as one JSON-RPC error that says what to do.
+/// </summary>
+internal sealed partial class McpHttpHandler(
+    SessionStore sessions,
+    Handshake handshake,
+    McpPipeline pipeline,
+    AggregateRouter aggregate,
+    UpstreamRegistry upstreams,
+    ICallerIdentifier identifier,
+    WardenState state,
+    TimeProvider time,
+    ILogger<McpHttpHandler> logger)
+{
+    private const string SessionHeader = "Mcp-Session-Id";
+    private static readonly byte[] SseData = "event: message\ndata: "u8.ToArray();
+    private static readonly JsonSerializerOptions ErrorJson = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+    private JsonSerializerOptions? _readOptions;
+    private int _readDepth;
+
+    public async Task PostAsync(HttpContext http, string? server)
+    {
+        if (RouteOf(server) is not { } route)
+        {
+            await UnknownServerAsync(http, server!).ConfigureAwait(false);
+            return;
+        }
+
+        if (!AcceptsBoth(http.Request))
+        {
+            await ErrorAsync(http, StatusCodes.Status406NotAcceptable, JsonRpcErrors.InvalidRequest, "The Accept header must include both application/json and text/event-stream.").ConfigureAwait(false);
+            return;
+        }
+
+        if (http.Request.ContentType is not { } contentType || !contentType.StartsWith("application/json", StringComparison.OrdinalIgnoreCase))
+        {
+            await ErrorAsync(http, StatusCodes.Status415UnsupportedMediaType, JsonRpcErrors.InvalidRequest, "Content-Type must be application/json.").ConfigureAwait(false);
+            return;
+        }
+
+        var limit = state.Config.Limits.MaxRequestBodyBytes;
+        if (http.Request.ContentLength > limit)
+        {
+            await ErrorAsync(http, StatusCodes.Status413PayloadTooLarge, JsonRpcErrors.InvalidRequest, $"The request body is larger than the {limit} bytes allowed (limits.maxRequestBodyBytes).").ConfigureAwait(false);
+            return;
+        }
+
+        if (http.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } size)
+        {
+            size.MaxRequestBodySize = limit;
+        }
+
+        var caller = await identifier.IdentifyAsync(http).ConfigureAwait(false);
+        if (caller is null)
+        {
+            await ErrorAsync(http, StatusCodes.Status401Unauthorized, JsonRpcErrors.InvalidRequest, "Authentication required.").ConfigureAwait(false);
+            return;
+        }
+
+        JsonRpcMessage? message;
+        try
+        {
+            using var buffer = new MemoryStream();
+            await http.Request.Body.CopyToAsync(buffer, http.RequestAborted).ConfigureAwait(false);
+            var body = buffer.GetBuffer().AsMemory(0, (int)buffer.Length);
+            if (body.Span.TrimStart(" \t\r\n"u8) is [(byte)'[', ..])
+            {
+                await ErrorAsync(http, StatusCodes.Status400BadRequest, JsonRpcErrors.InvalidRequest, "JSON-RPC batches are not part of MCP since 2025-06-18; send one message per POST.").ConfigureAwait(false);
+                return;
+            }
+
+            message = JsonSerializer.Deserialize(body.Span, ReadOptions().GetTypeInfo(typeof(JsonRpcMessage))) as JsonRpcMessage;
+        }
+        catch (BadHttpRequestException ex) when (ex.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        {
+            await ErrorAsync(http, StatusCodes.Status413PayloadTooLarge, JsonRpcErrors.InvalidRequest, $"The request body is larger than the {limit} bytes allowed (limits.maxRequestBodyBytes).").ConfigureAwait(false);
+            return;
+        }
+        catch (JsonException ex)
+        {
+            await ErrorAsync(http, StatusCodes.Status400BadRequest, JsonRpcErrors.ParseError, ParseErrorMessage(ex)).ConfigureAwait(false);
+            return;
+        }
+        catch (NotSupportedException ex)
+        {
+            await ErrorAsync(http, StatusCodes.Status400BadRequest, JsonRpcErrors.InvalidRequest, $"Not a JSON-RPC 2.0 message: {ex.Message}").ConfigureAwait(false);
+            return;
+        }
+
+        if (message is null)
+        {
+            await ErrorAsync(http, StatusCodes.Status400BadRequest, JsonRpcErrors.InvalidRequest, "The body must be one JSON-RPC 2.0 message (a request, notification or response object).").ConfigureAwait(false);
+            return;
+        }
+
+        if (message is JsonRpcRequest { Method: RequestMethods.Initialize } initialize)
+        {
+            await InitializeAsync(http, route, caller, initialize).ConfigureAwait(false);
+            return;
+        }
+
+        if (await SessionOfAsync(http, route, caller).ConfigureAwait(false) is not { } session)
+        {
+            return;
+        }
+
+        switch (message)
+        {
+            case JsonRpcRequest request:
+                await RequestAsync(http, session, request).ConfigureAwait(false);
+                break;
+            case JsonRpcNotification notification:
+                await NotificationAsync(session, notification).ConfigureAwait(false);
+                http.Response.StatusCode = StatusCodes.Status202Accepted;
+                break;
+            case JsonRpcMessageWithId answer:
+                if (!await session.AnswerAsync(answer).ConfigureAwait(false))
+                {
+                    LogUnmatchedAnswer(answer.Id.ToString());
+                }
+
+                http.Response.StatusCode = StatusCodes.Status202Accepted;
+                break;
+        }
+    }
+
+    private async Task InitializeAsync(HttpContext http, string route, Caller caller, JsonRpcRequest request)
+    {
+        var started = time.GetTimestamp();
+        var (response, session) = await handshake.InitializeAsync(route, caller, request, http.RequestAborted).ConfigureAwait(false);
+        var clientInfo = (request.Params as JsonObject)?["clientInfo"];
+        await pipeline.RecordAsync(new McpAction
+        {
+            Source = "mcp",
+            Caller = caller,
+            Method = request.Method,
+            Server = route == "*" ? null : route,
+            SessionId = session?.Ticket.Id,
+            RequestId = request.Id.ToString(),
+            ClientName = RequestFields.String(clientInfo?["name"]),
+            ClientVersion = RequestFields.String(clientInfo?["version"]),
+        }, started, session is null ? "failed" : "ok", (response as JsonRpcError)?.Error.Message).ConfigureAwait(false);
+
+        if (session is not null)
+        {
+            http.Response.Headers[SessionHeader] = session.Id;
+        }
+
+        await WriteJsonAsync(http, response).ConfigureAwait(false);
+    }
+
+    private async Task RequestAsync(HttpContext http, GatewaySession session, JsonRpcRequest request)
+    {
+        var router = session.IsAggregate ? (IMcpRouter)aggregate : PassthroughRouter.Instance;
+        var exchange = new Exchange(request.Id, request.Method);
+        var clientId = request.Id;
+        var responseTask = pipeline.RunAsync(session, request, exchange, router, CancellationToken.None);
+
+        // Answer with plain JSON when the upstream sends nothing before its response; switch to SSE as
+        // soon as it does (progress, logs, sampling requests belong on this request's stream).
+        var firstRelated = exchange.Related.WaitToReadAsync(http.RequestAborted).AsTask();
+        await Task.WhenAny(responseTask, firstRelated).ConfigureAwait(false);
+        if (responseTask.IsCompleted && !exchange.Related.TryPeek(out _))
+        {
+            exchange.Complete();
+            var response = await responseTask.ConfigureAwait(false);
+            response.Id = clientId;
+            await WriteJsonAsync(http, response).ConfigureAwait(false);
+            return;
+        }
+
+        StartSse(http);
+        try
+        {
+            while (true)
+            {
+                while (exchange.Related.TryRead(out var related))
+                {
+                    await WriteSseAsync(http, related).ConfigureAwait(false);
+                }
+
+                if (responseTask.IsCompleted)
+                {
+                    break;
+                }
+
+                await Task.WhenAny(responseTask, exchange.Related.WaitToReadAsync(http.RequestAborted).AsTask()).ConfigureAwait(false);
+            }
+
+            exchange.Complete();
+            while (exchange.Related.TryRead(out var late))
+            {
+                await WriteSseAsync(http, late).ConfigureAwait(false);
+            }
+
+            var final = await responseTask.ConfigureAwait(false);
+            final.Id = clientId;
+            await WriteSseAsync(http, final).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (http.RequestAborted.IsCancellationRequested)
+        {
+            // The client went away; disconnecting is not cancelling (the request completes upstream).
+            exchange.Complete();
+        }
+    }
+
+    private async Task NotificationAsync(GatewaySession session, JsonRpcNotification notification)
+    {
+        switch (notification.Method)
+        {
+            case NotificationMethods.InitializedNotification:
+                // Warden sent initialized to each upstream itself when it connected.
+                return;
+            case NotificationMethods.CancelledNotification:
+                if (notification.Params is JsonObject p && p["requestId"] is JsonValue v)
+                {
+                    var id = v.TryGetValue<long>(out var n) ? new RequestId(n) : new RequestId(v.ToString());
+                    await session.CancelAsync(id, RequestFields.String(p["reason"])).ConfigureAwait(false);
+                }
+
+                return;
+            default:
+                await session.BroadcastAsync(notification).ConfigureAwait(false);
+                return;
+        }
+    }
+
+    public async Task GetAsync(HttpContext http, string? server)
+    {
+        if (RouteOf(server) is not { } route)
+        {
+            await UnknownServerAsync(http, server!).ConfigureAwait(false);
+            return;
+        }
+
+        if (!http.Request.Headers.Accept.ToString().Contains("text/event-stream", StringComparison.OrdinalIgnoreCase))
+        {
+            await ErrorAsync(http, StatusCodes.Status406NotAcceptable, JsonRpcErrors.InvalidRequest, "The Accept header must include text/event-stream.").ConfigureAwait(false);
+            return;
+        }
+
+        if (await identifier.IdentifyAsync(http).ConfigureAwait(false) is not { } caller)
+        {
+            await ErrorAsync(http, StatusCodes.Status401Unauthorized, JsonRpcErrors.InvalidRequest, "Authentication required.").ConfigureAwait(false);
+            return;
+        }
+
+        if (await SessionOfAsync(http, route, caller).ConfigureAwait(false) is not { } session)
+        {
+            return;
+        }
+
+        if (!session.TryOpenGetStream())
+        {
+            await ErrorAsync(http, StatusCodes.Status409Conflict, JsonRpcErrors.InvalidRequest, "This session already has an open GET stream; close it before opening another.").ConfigureAwait(false);
+            return;
+        }
+
+        try
+        {
+            StartSse(http);
+            await http.Response.Body.FlushAsync(http.RequestAborted).ConfigureAwait(false);
+            var aborted = http.RequestAborted;
+            while (!aborted.IsCancellationRequested)
+            {
+                using var heartbeat = CancellationTokenSource.CreateLinkedTokenSource(aborted);
+                heartbeat.CancelAfter(TimeSpan.FromSeconds(20));
+                bool more;
+                try
+                {
+                    more = await session.Unsolicited.WaitToReadAsync(heartbeat.Token).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException) when (!aborted.IsCancellationRequested)
+                {
+                    // Keep idle proxies from closing the stream.
+                    await http.Response.Body.WriteAsync(": keep-alive\n\n"u8.ToArray(), aborted).ConfigureAwait(false);
+                    await http.Response.Body.FlushAsync(aborted).ConfigureAwait(false);
+                    continue;
+                }
+
+                if (!more)
+                {
+                    break;
+                }
+
+                while (session.Unsolicited.TryRead(out var message))
+                {
+                    await WriteSseAsync(http, message).ConfigureAwait(false);
+                }
+
+                session.Touch();
+            }
+        }
+        catch (OperationCanceledException) when (http.RequestAborted.IsCancellationRequested)
+        {
+        }
+        finally
+        {
+            session.CloseGetStream();
+        }
+    }
+
+    public async Task DeleteAsync(HttpContext http, string? server)
+    {
+        if (RouteOf(server) is not { } route)
+        {
+            await UnknownServerAsync(http, server!).ConfigureAwait(false);
+            return;
+        }
+
+        if (await identifier.IdentifyAsync(http).ConfigureAwait(false) is not { } caller)
+        {
+            await ErrorAsync(http, StatusCodes.Status401Unauthorized, JsonRpcErrors.InvalidRequest, "Authentication required.").ConfigureAwait(false);
+            return;
+        }
+
+        if (await SessionOfAsync(http, route, caller).ConfigureAwait(false) is not { } session)
+        {
+            return;
+        }
+
+        await sessions.EndAsync(session).ConfigureAwait(false);
+        http.Response.StatusCode = StatusCodes.Status200OK;
+    }
+
+    private string? RouteOf(string? server) => server is null ? "*" : upstreams.Find(server) is null ? null : server;
+
+    private async Task<GatewaySession?> SessionOfAsync(HttpContext http, string route, Caller caller)
+    {
+        var id = http.Request.Headers[SessionHeader].ToString();
+        if (id.Length == 0)
+        {
+            await ErrorAsync(http, StatusCodes.Status400BadRequest, JsonRpcErrors.InvalidRequest, "Missing Mcp-Session-Id header: send an initialize request first and repeat the session id it returns.").ConfigureAwait(false);
+            return null;
+        }
+
+        var session = sessions.Resolve(id, route, caller);
+        if (session is null)
+        {
+            // 404 tells the client to start a new session with initialize.
+            await ErrorAsync(http, StatusCodes.Status404NotFound, JsonRpcErrors.InvalidRequest, "Session not found or expired; start a new session with initialize.").ConfigureAwait(false);
+        }
+
+        return session;
+    }
+
+    private Task UnknownServerAsync(HttpContext http, string server)
+    {
+        var known = string.Join(", ", upstreams.Servers.Select(s => s.Name));
+        return ErrorAsync(http, StatusCodes.Status404NotFound, JsonRpcErrors.InvalidRequest,
+            $"Unknown server '{server}'. Servers on this Warden: {(known.Length == 0 ? "(none)" : known)}; use /mcp for all of them.");
+    }
+
+    private static bool AcceptsBoth(HttpRequest request)
+    {
+        var accept = request.Headers.Accept.ToString();
+        return accept.Contains("*/*", StringComparison.Ordinal)
+            || (accept.Contains("application/json", StringComparison.OrdinalIgnoreCase) && accept.Contains("text/event-stream", StringComparison.OrdinalIgnoreCase));
+    }
+
+    private JsonSerializerOptions ReadOptions()
+    {
+        var depth = state.Config.Limits.MaxJsonDepth;
+        if (_readOptions is null || _readDepth != depth)
+        {
+            _readOptions = new JsonSerializerOptions(McpJsonSerialization.Options) { MaxDepth = depth };
+            _readDepth = depth;
+        }
+
+        return _readOptions;
+    }
+
+    private string ParseErrorMessage(JsonException ex)
+    {
+        var text = ex.Message;
+        if (text.Contains("depth", StringComparison.OrdinalIgnoreCase))
+        {
+            return $"The JSON is nested deeper than the {state.Config.Limits.MaxJsonDepth} levels allowed (limits.maxJsonDepth).";
+        }
+
+        return $"The body is not valid JSON-RPC: {ex.Message}";
+    }
+
+    private static void StartSse(HttpContext http)
+    {
+        http.Response.StatusCode = StatusCodes.Status200OK;
+        http.Response.ContentType = "text/event-stream";
+        http.Response.Headers.CacheControl = "no-cache,no-store";
+        http.Response.Headers["X-Accel-Buffering"] = "no";
+        http.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();
+    }
+
+    private static async Task WriteSseAsync(HttpContext http, JsonRpcMessage message)
+    {
+        var body = http.Response.Body;
+        await body.WriteAsync(SseData, http.RequestAborted).ConfigureAwait(false);
+        await JsonSerializer.SerializeAsync(body, message, McpJsonSerialization.Message, http.RequestAborted).ConfigureAwait(false);
+        await body.WriteAsync("\n\n"u8.ToArray(), http.RequestAborted).ConfigureAwait(false);
+        await body.FlushAsync(http.RequestAborted).ConfigureAwait(false);
+    }
+
+    private static async Task WriteJsonAsync(HttpContext http, JsonRpcMessage message)
+    {
+        http.Response.StatusCode = StatusCodes.Status200OK;
+        http.Response.ContentType = "application/json";
+        await JsonSerializer.SerializeAsync(http.Response.Body, message, McpJsonSerialization.Message, http.RequestAborted).ConfigureAwait(false);
+    }
+
+    internal static Task ErrorAsync(HttpContext http, int status, int code, string message)
+    {
+        http.Response.StatusCode = status;
+        http.Response.ContentType = "application/json";
+        var body = new JsonObject
+        {
+            ["jsonrpc"] = "2.0",
+            ["id"] = null,
+            ["error"] = new JsonObject { ["code"] = code, ["message"] = message },
+        };
+        return http.Response.WriteAsync(body.ToJsonString(ErrorJson), Encoding.UTF8);
+    }
+
+    [LoggerMessage(EventId = 1001, Level = LogLevel.Debug, Message = "Client answered unknown server request {Id}; ignored")]
+    private partial void LogUnmatchedAnswer(string id);
+}

@@ -1,0 +1,75 @@
+using Microsoft.Extensions.DependencyInjection;
+using ModelContextProtocol.Protocol;
+using ModelContextProtocol.Server;
+using Warden.TestServer.Conformance;
+using Warden.TestServer.Faults;
+using Warden.TestServer.Paging;
+using Warden.TestServer.RoundTrips;
+
+namespace Warden.TestServer.Hosting;
+
+/// <summary>Registers every tool, prompt, resource and handler of the test server, whatever the transport.</summary>
+public static class TestServerMcp
+{
+    public static IMcpServerBuilder AddTestServerPrimitives(this IMcpServerBuilder builder, TestServerOptions options)
+    {
+        builder.Services.AddSingleton<CancellationLog>();
+        builder.Services.AddSingleton<ResourceSubscriptions>();
+
+        builder
+            .WithTools<ContentTools>()
+            .WithTools<NotificationTools>()
+            .WithTools<ClientRequestTools>()
+            .WithTools<InputRequiredTools>()
+            .WithTools<StatelessDiagnosticTools>()
+            .WithTools([JsonSchemaTool.Create(), .. FillerTools.Create(options.FillerToolCount)])
+            .WithTools<FaultTools>()
+            .WithTools<RoundTripTools>()
+            .WithTools<ChangeTools>()
+            .WithPrompts<ConformancePrompts>()
+            .WithPrompts<InputRequiredPrompts>()
+            .WithResources<ConformanceResources>()
+            .WithCompleteHandler((context, _) => ValueTask.FromResult(Complete(context.Params)))
+            .WithSubscribeToResourcesHandler((context, _) =>
+            {
+                context.Services!.GetRequiredService<ResourceSubscriptions>().Subscribe(context.Server, context.Params!.Uri);
+                return ValueTask.FromResult(new EmptyResult());
+            })
+            .WithUnsubscribeFromResourcesHandler((context, _) =>
+            {
+                context.Services!.GetRequiredService<ResourceSubscriptions>().Unsubscribe(context.Server, context.Params!.Uri);
+                return ValueTask.FromResult(new EmptyResult());
+            })
+            .WithRequestFilters(filters =>
+            {
+                CachingHints.Add(filters, TimeSpan.FromMilliseconds(options.CacheTtlMs));
+                if (options.ToolPageSize is { } pageSize)
+                {
+                    filters.AddListToolsFilter(next => ToolPager.Create(next, pageSize));
+                }
+
+                // test_reconnection closes the SSE stream after answering so the client must resume
+                // with Last-Event-ID (server-sse-polling scenario).
+                filters.AddCallToolFilter(next => async (request, cancellationToken) =>
+                {
+                    var result = await next(request, cancellationToken);
+                    if (request.Params?.Name == "test_reconnection")
+                    {
+                        await request.EnablePollingAsync(TimeSpan.FromMilliseconds(500), cancellationToken);
+                    }
+
+                    return result;
+                });
+            });
+        return builder;
+    }
+
+    private static readonly string[] CompletionCandidates = ["alpha", "beta", "gamma", "delta", "hello", "world"];
+
+    private static CompleteResult Complete(CompleteRequestParams? request)
+    {
+        var prefix = request?.Argument.Value ?? "";
+        string[] values = [.. CompletionCandidates.Where(c => c.StartsWith(prefix, StringComparison.OrdinalIgnoreCase))];
+        return new CompleteResult { Completion = new Completion { Values = values, Total = values.Length, HasMore = false } };
+    }
+}

@@ -1,0 +1,33 @@
+using System.ComponentModel;
+using ModelContextProtocol.Server;
+using Warden.TestServer.Conformance;
+
+namespace Warden.TestServer.RoundTrips;
+
+/// <summary>Tools that change server state and so make it send notifications to clients.</summary>
+[McpServerToolType]
+public sealed class ChangeTools
+{
+    [McpServerTool(Name = "notify_tools_changed")]
+    [Description("Adds tool 'dynamic_tool' (or removes it if present); every session gets notifications/tools/list_changed.")]
+    public static string NotifyToolsChanged(McpServer server) =>
+        DynamicPrimitives.ToggleTool(server, "dynamic_tool") ? "added dynamic_tool" : "removed dynamic_tool";
+
+    [McpServerTool(Name = "update_resource")]
+    [Description("Marks a resource as changed and sends notifications/resources/updated to its subscribers.")]
+    public static async Task<string> UpdateResource(
+        ResourceSubscriptions subscriptions,
+        [Description("Resource URI, e.g. test://watched-resource")] string uri,
+        CancellationToken cancellationToken) =>
+        $"notified {await subscriptions.UpdateAsync(uri, cancellationToken)} subscriber(s) of {uri}";
+
+    [McpServerTool(Name = "test_trigger_tool_change")]
+    [Description("Conformance hook: toggles tool 'test_dynamic_tool' so the tool list changes.")]
+    public static string TriggerToolChange(McpServer server) =>
+        DynamicPrimitives.ToggleTool(server, "test_dynamic_tool") ? "added test_dynamic_tool" : "removed test_dynamic_tool";
+
+    [McpServerTool(Name = "test_trigger_prompt_change")]
+    [Description("Conformance hook: toggles prompt 'test_dynamic_prompt' so the prompt list changes.")]
+    public static string TriggerPromptChange(McpServer server) =>
+        DynamicPrimitives.TogglePrompt(server, "test_dynamic_prompt") ? "added test_dynamic_prompt" : "removed test_dynamic_prompt";
+}

@@ -1,0 +1,53 @@
+using ModelContextProtocol.Protocol;
+using ModelContextProtocol.Server;
+
+namespace Warden.TestServer.RoundTrips;
+
+/// <summary>
+/// Adds or removes a tool or prompt at run time. The SDK watches these collections and sends
+/// notifications/*/list_changed to every stateful session when they change.
+/// </summary>
+internal static class DynamicPrimitives
+{
+    private static readonly Lock Gate = new();
+
+    /// <summary>Toggles tool <paramref name="name"/>; returns true if it now exists.</summary>
+    public static bool ToggleTool(McpServer server, string name)
+    {
+        var tools = server.ServerOptions.ToolCollection
+            ?? throw new InvalidOperationException("The server was built without a tool collection; register at least one tool.");
+        lock (Gate)
+        {
+            if (tools.TryGetPrimitive(name, out var existing))
+            {
+                tools.Remove(existing);
+                return false;
+            }
+
+            tools.Add(McpServerTool.Create(
+                () => $"{name} is here because a list-change trigger added it",
+                new McpServerToolCreateOptions { Name = name, Description = "A tool that comes and goes (list_changed tests).", ReadOnly = true }));
+            return true;
+        }
+    }
+
+    /// <summary>Toggles prompt <paramref name="name"/>; returns true if it now exists.</summary>
+    public static bool TogglePrompt(McpServer server, string name)
+    {
+        var prompts = server.ServerOptions.PromptCollection
+            ?? throw new InvalidOperationException("The server was built without a prompt collection; register at least one prompt.");
+        lock (Gate)
+        {
+            if (prompts.TryGetPrimitive(name, out var existing))
+            {
+                prompts.Remove(existing);
+                return false;
+            }
+
+            prompts.Add(McpServerPrompt.Create(
+                () => new PromptMessage { Role = Role.User, Content = new TextContentBlock { Text = $"{name} was added at run time." } },
+                new McpServerPromptCreateOptions { Name = name, Description = "A prompt that comes and goes (list_changed tests)." }));
+            return true;
+        }
+    }
+}

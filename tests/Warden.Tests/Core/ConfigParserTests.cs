@@ -1,0 +1,101 @@
+using Warden.Core.Configuration;
+
+namespace Warden.Tests.Core;
+
+public sealed class ConfigParserTests
+{
+    [Fact]
+    public void Parse_FullConfig_ReadsEveryField()
+    {
+        var result = ConfigParser.Parse("""
+            listen:
+              urls: [http://127.0.0.1:9000]
+              allowedHosts: [warden.internal]
+            sessions:
+              idleTimeout: 10m
+            servers:
+              github:
+                url: https://mcp.example.com/mcp
+                headers:
+                  Authorization: Bearer ${GH_TOKEN}
+                timeout: 30s
+              fs:
+                command: npx
+                args: ["-y", "@modelcontextprotocol/server-filesystem", "/tmp"]
+                mode: shared
+                env: { NODE_ENV: production }
+            """, environment: name => name == "GH_TOKEN" ? "secret-value" : null);
+
+        Assert.True(result.IsValid, string.Join("\n", result.Errors));
+        var config = result.Config!;
+        Assert.Equal(["http://127.0.0.1:9000"], config.Listen.Urls);
+        Assert.Equal(TimeSpan.FromMinutes(10), config.Sessions.IdleTimeout);
+        Assert.Equal(UpstreamKind.Http, config.Servers["github"].Kind);
+        Assert.Equal("Bearer secret-value", config.Servers["github"].Headers["Authorization"]);
+        Assert.Equal(TimeSpan.FromSeconds(30), config.Servers["github"].Timeout);
+        Assert.Equal(StdioMode.Shared, config.Servers["fs"].Mode);
+        Assert.Equal(3, config.Servers["fs"].Args.Count);
+    }
+
+    [Fact]
+    public void Parse_ManyProblems_ListsEveryOneWithItsPath()
+    {
+        var result = ConfigParser.Parse("""
+            listen:
+              urls: [not-a-url]
+              colour: blue
+            servers:
+              github:
+                url: github.com
+              both:
+                url: http://x/mcp
+                command: node
+              neither:
+                timeout: 5s
+              "bad__name":
+                command: x
+              fs:
+                command: npx
+                mode: sometimes
+                timeout: soon
+                headers: { A: b }
+              missing:
+                command: ${NOT_SET_ANYWHERE}
+            """, environment: _ => null);
+
+        Assert.False(result.IsValid);
+        var paths = result.Errors.Select(e => e.Path).ToList();
+        Assert.Contains("listen.urls[0]", paths);
+        Assert.Contains("listen.colour", paths);
+        Assert.Contains("servers.github.url", paths);
+        Assert.Contains("servers.both", paths);
+        Assert.Contains("servers.neither", paths);
+        Assert.Contains("servers.bad__name", paths);
+        Assert.Contains("servers.fs.mode", paths);
+        Assert.Contains("servers.fs.timeout", paths);
+        Assert.Contains("servers.fs.headers", paths);
+        Assert.Contains("servers.missing.command", paths);
+        Assert.Contains(result.Errors, e => e.Path == "servers.github.url" && e.Message.Contains("absolute http(s) URL, got 'github.com'"));
+        Assert.All(result.Errors, e => Assert.NotNull(e.Line));
+    }
+
+    [Fact]
+    public void Parse_InvalidYaml_ReportsLine()
+    {
+        var result = ConfigParser.Parse("servers:\n  a: [unclosed\n");
+
+        var error = Assert.Single(result.Errors);
+        Assert.Equal("(yaml)", error.Path);
+        Assert.NotNull(error.Line);
+    }
+
+    [Fact]
+    public void Parse_EmptyFile_IsValidWithDefaults()
+    {
+        var result = ConfigParser.Parse("");
+
+        Assert.True(result.IsValid);
+        Assert.Empty(result.Config!.Servers);
+        Assert.Equal(["http://127.0.0.1:8787"], result.Config.Listen.Urls);
+    }
+}

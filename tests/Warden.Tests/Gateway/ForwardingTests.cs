@@ -1,0 +1,115 @@
+using System.Text.Json;
+using ModelContextProtocol;
+using ModelContextProtocol.Client;
+using ModelContextProtocol.Protocol;
+using Warden.Tests.Infrastructure;
+
+#pragma warning disable MCP9005 // sampling is deprecated in 2026-07-28 but still part of the 2025-11-25 era Warden serves
+
+namespace Warden.Tests.Gateway;
+
+/// <summary>Tools, progress, cancellation and sampling pass through Warden as they do on a direct connection.</summary>
+public sealed class ForwardingTests
+{
+    [Fact]
+    public async Task ToolsList_ThroughServerEndpoint_MatchesDirectConnection()
+    {
+        await using var warden = await WardenHost.StartAsync(Configs.StdioTestServer());
+        await using var direct = await Clients.ConnectStdioAsync("dotnet", [TestPaths.TestServerDll, "--stdio"]);
+        await using var client = await warden.ConnectAsync("/mcp/test");
+
+        var expected = (await direct.ListToolsAsync()).Select(t => JsonSerializer.Serialize(t.ProtocolTool)).Order().ToList();
+        var actual = (await client.ListToolsAsync()).Select(t => JsonSerializer.Serialize(t.ProtocolTool)).Order().ToList();
+
+        Assert.NotEmpty(expected);
+        Assert.Equal(expected, actual);
+        Assert.Equal("warden", client.ServerInfo?.Name);
+    }
+
+    [Fact]
+    public async Task CallTool_ThroughServerEndpoint_ReturnsUpstreamResult()
+    {
+        await using var warden = await WardenHost.StartAsync(Configs.StdioTestServer());
+        await using var client = await warden.ConnectAsync("/mcp/test");
+
+        var result = await client.CallToolAsync("slow_echo", new Dictionary<string, object?> { ["message"] = "hello through warden", ["delayMs"] = 1 });
+
+        Assert.NotEqual(true, result.IsError);
+        Assert.Contains("hello through warden", Assert.IsType<TextContentBlock>(result.Content[0]).Text);
+    }
+
+    [Fact]
+    public async Task Aggregate_ListsQualifiedNames_AndRoutesCalls()
+    {
+        await using var warden = await WardenHost.StartAsync(Configs.StdioTestServer());
+        await using var client = await warden.ConnectAsync("/mcp");
+
+        var tools = await client.ListToolsAsync();
+        Assert.Contains(tools, t => t.Name == "test__slow_echo");
+        Assert.All(tools, t => Assert.StartsWith("test__", t.Name));
+
+        var result = await client.CallToolAsync("test__slow_echo", new Dictionary<string, object?> { ["message"] = "routed", ["delayMs"] = 1 });
+        Assert.Contains("routed", Assert.IsType<TextContentBlock>(result.Content[0]).Text);
+    }
+
+    [Fact]
+    public async Task Aggregate_UnknownTool_IsAnErrorNotACrash()
+    {
+        await using var warden = await WardenHost.StartAsync(Configs.StdioTestServer());
+        await using var client = await warden.ConnectAsync("/mcp");
+
+        var ex = await Assert.ThrowsAsync<McpProtocolException>(() => client.CallToolAsync("nosuch__tool").AsTask());
+        Assert.Contains("Unknown tool", ex.Message);
+        Assert.NotEmpty(await client.ListToolsAsync());
+    }
+
+    [Fact]
+    public async Task Progress_FromUpstream_ReachesClient()
+    {
+        await using var warden = await WardenHost.StartAsync(Configs.StdioTestServer());
+        await using var client = await warden.ConnectAsync("/mcp/test");
+        var updates = new List<ProgressNotificationValue>();
+        var progress = new SynchronousProgress(updates);
+
+        var result = await client.CallToolAsync("test_tool_with_progress", progress: progress);
+
+        Assert.NotEqual(true, result.IsError);
+        Assert.NotEmpty(updates);
+        Assert.Equal(updates.Select(u => u.Progress).Order(), updates.Select(u => u.Progress));
+    }
+
+    [Fact]
+    public async Task Sampling_FromUpstream_IsAnsweredByClient()
+    {
+        await using var warden = await WardenHost.StartAsync(Configs.StdioTestServer());
+        var options = new McpClientOptions
+        {
+            Handlers = new McpClientHandlers
+            {
+                SamplingHandler = (request, _, _) => ValueTask.FromResult(new CreateMessageResult
+                {
+                    Model = "scripted-model",
+                    Role = Role.Assistant,
+                    Content = [new TextContentBlock { Text = "sampled answer 7" }],
+                }),
+            },
+        };
+        await using var client = await warden.ConnectAsync("/mcp/test", options);
+
+        var result = await client.CallToolAsync("test_sampling", new Dictionary<string, object?> { ["prompt"] = "say something" });
+
+        Assert.NotEqual(true, result.IsError);
+        Assert.Contains("sampled answer 7", string.Concat(result.Content.OfType<TextContentBlock>().Select(c => c.Text)));
+    }
+
+    private sealed class SynchronousProgress(List<ProgressNotificationValue> sink) : IProgress<ProgressNotificationValue>
+    {
+        public void Report(ProgressNotificationValue value)
+        {
+            lock (sink)
+            {
+                sink.Add(value);
+            }
+        }
+    }
+}

@@ -1,0 +1,62 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using ModelContextProtocol.Client;
+using Warden.Core.Configuration;
+using Warden.Gateway.Hosting;
+
+namespace Warden.Tests.Infrastructure;
+
+/// <summary>A real Warden on Kestrel at 127.0.0.1:0, with its own data directory.</summary>
+internal sealed class WardenHost : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+
+    private WardenHost(WebApplication app, string baseUrl, string dataDirectory)
+    {
+        _app = app;
+        BaseUrl = baseUrl;
+        DataDirectory = dataDirectory;
+    }
+
+    public string BaseUrl { get; }
+
+    public string DataDirectory { get; }
+
+    public IServiceProvider Services => _app.Services;
+
+    public static async Task<WardenHost> StartAsync(WardenConfig config, string? dataDirectory = null)
+    {
+        dataDirectory ??= Directory.CreateTempSubdirectory("warden-test-").FullName;
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.Logging.AddSimpleConsole().SetMinimumLevel(LogLevel.Warning);
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = config.Limits.MaxRequestBodyBytes);
+        builder.Services.AddWardenGateway(config, dataDirectory);
+        var app = builder.Build();
+        app.MapWardenGateway();
+        await app.StartAsync();
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        return new WardenHost(app, address.TrimEnd('/'), dataDirectory);
+    }
+
+    public static Task<WardenHost> StartAsync(string yaml, string? dataDirectory = null)
+    {
+        var result = ConfigParser.Parse(yaml);
+        Assert.True(result.IsValid, string.Join("\n", result.Errors));
+        return StartAsync(result.Config!, dataDirectory);
+    }
+
+    public Task<McpClient> ConnectAsync(string path = "/mcp", McpClientOptions? options = null) =>
+        Clients.ConnectAsync(BaseUrl + path, options);
+
+    public async ValueTask DisposeAsync()
+    {
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+    }
+}
