@@ -7,9 +7,7 @@ export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 dotnet build tests/Warden.TestServer/Warden.TestServer.csproj -c Release -nologo -v q
 dotnet test tests/Warden.Tests/Warden.Tests.csproj -c Release -nologo --logger "console;verbosity=normal" 2>&1 | tee /tmp/warden-test-output.txt
 # The plain summary line CI reads.
-summary=$(grep -E "^(Passed|Failed)!" /tmp/warden-test-output.txt | tail -1)
-passed=$(sed -E 's/.*Passed: +([0-9]+).*/\1/' <<<"$summary")
-failed=$(sed -E 's/.*Failed: +([0-9]+),.*/\1/' <<<"$summary")
-skipped=$(sed -E 's/.*Skipped: +([0-9]+).*/\1/' <<<"$summary")
-echo "tests: ${passed} passed, ${failed} failed, ${skipped} skipped"
-[ "$failed" = "0" ] && [ "${passed:-0}" -gt 0 ]
+count() { grep -E "^\s+$1: +[0-9]+" /tmp/warden-test-output.txt | tail -1 | grep -oE "[0-9]+" || echo 0; }
+passed=$(count Passed); failed=$(count Failed); skipped=$(count Skipped)
+echo "${passed} passed, ${failed} failed, ${skipped} skipped"
+[ "$failed" = "0" ] && [ "$passed" -gt 0 ]

@@ -75,8 +75,8 @@ internal static class ServeCommand
     private static void PrintBanner(WebApplication app, WardenConfig config)
     {
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses.FirstOrDefault() ?? "http://127.0.0.1:8787";
-        var endpoint = $"{{address.TrimEnd('/')}}/mcp";
-        var servers = string.Join(", ", config.Servers.Keys.Select(s => $"{{endpoint}}/{s}"));
+        var endpoint = $"{address.TrimEnd('/')}/mcp";
+        var servers = string.Join(", ", config.Servers.Keys.Select(s => $"{endpoint}/{s}"));
         Console.Out.WriteLine($$"""
             Warden is listening.
               All servers:  {{endpoint}}
