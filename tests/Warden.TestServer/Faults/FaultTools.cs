@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json.Nodes;
 using ModelContextProtocol.Protocol;
 using ModelContextProtocol.Server;
+using Warden.TestServer.Hosting;
 
 namespace Warden.TestServer.Faults;
 
@@ -46,7 +47,7 @@ public sealed class FaultTools
             ["tool"] = last.Tool,
             ["message"] = last.Message,
             ["at"] = last.At.ToString("O"),
-        }.ToJsonString()
+        }.ToJsonString(TestServerJson.Options)
         : "null";
 
     [McpServerTool(Name = "crash", Destructive = true)]

@@ -11,6 +11,8 @@ namespace Warden.TestServer.Hosting;
 /// <summary>Registers every tool, prompt, resource and handler of the test server, whatever the transport.</summary>
 public static class TestServerMcp
 {
+    private static readonly string[] CompletionCandidates = ["alpha", "beta", "gamma", "delta", "hello", "world"];
+
     public static IMcpServerBuilder AddTestServerPrimitives(this IMcpServerBuilder builder, TestServerOptions options)
     {
         builder.Services.AddSingleton<CancellationLog>();
@@ -63,8 +65,6 @@ public static class TestServerMcp
             });
         return builder;
     }
-
-    private static readonly string[] CompletionCandidates = ["alpha", "beta", "gamma", "delta", "hello", "world"];
 
     private static CompleteResult Complete(CompleteRequestParams? request)
     {

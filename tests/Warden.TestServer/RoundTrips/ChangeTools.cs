@@ -9,7 +9,9 @@ namespace Warden.TestServer.RoundTrips;
 public sealed class ChangeTools
 {
     [McpServerTool(Name = "notify_tools_changed")]
-    [Description("Adds tool 'dynamic_tool' (or removes it if present); every session gets notifications/tools/list_changed.")]
+    [Description("Adds tool 'dynamic_tool', or removes it if present, and every connected session gets " +
+        "notifications/tools/list_changed. The change is process-wide for session-based clients (stdio, stateful HTTP); " +
+        "stateless 2026-07-28 HTTP requests always see the original list.")]
     public static string NotifyToolsChanged(McpServer server) =>
         DynamicPrimitives.ToggleTool(server, "dynamic_tool") ? "added dynamic_tool" : "removed dynamic_tool";
 

@@ -4,8 +4,10 @@ using ModelContextProtocol.Server;
 namespace Warden.TestServer.RoundTrips;
 
 /// <summary>
-/// Adds or removes a tool or prompt at run time. The SDK watches these collections and sends
-/// notifications/*/list_changed to every stateful session when they change.
+/// Adds or removes a tool or prompt at run time. The SDK shares one McpServerOptions (and so one
+/// collection) between stdio and every stateful HTTP session, and sends notifications/*/list_changed to
+/// each of them on a change; stateless requests get fresh options built from DI, so they never see it
+/// (StreamableHttpHandler.CreateSessionAsync).
 /// </summary>
 internal static class DynamicPrimitives
 {

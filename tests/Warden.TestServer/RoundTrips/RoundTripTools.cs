@@ -4,6 +4,8 @@ using System.Text.Json.Nodes;
 using ModelContextProtocol;
 using ModelContextProtocol.Protocol;
 using ModelContextProtocol.Server;
+using Warden.TestServer.Conformance;
+using Warden.TestServer.Hosting;
 
 namespace Warden.TestServer.RoundTrips;
 
@@ -11,65 +13,68 @@ namespace Warden.TestServer.RoundTrips;
 /// Tools that make the server call back into its client (sampling, elicitation, roots) or report what the
 /// client declared, so Warden tests can prove those flows cross the gateway intact.
 /// </summary>
+/// <remarks>
+/// The callbacks throw <see cref="InputRequiredException"/> rather than calling SampleAsync and friends:
+/// the SDK then sends a real sampling/elicitation/roots request to 2025-era clients and the tool runs again
+/// with the answer, while 2026-07-28 clients get an InputRequiredResult (SEP-2322). One tool, every era and
+/// transport, including stateless HTTP where the server cannot send requests at all.
+/// </remarks>
 [McpServerToolType]
 public sealed class RoundTripTools
 {
     [McpServerTool(Name = "sample", ReadOnly = true)]
     [Description("Sends the prompt to the client's model (sampling/createMessage) and returns the reply text.")]
-    public static async Task<CallToolResult> Sample(McpServer server, [Description("Prompt for the model")] string prompt, CancellationToken cancellationToken)
+    public static CallToolResult Sample(
+        McpServer server,
+        RequestContext<CallToolRequestParams> context,
+        [Description("Prompt for the model")] string prompt)
     {
-        if (server.ClientCapabilities?.Sampling is null)
+        if (InputRequests.Response(context.Params?.InputResponses, "sample") is { } response)
         {
-            return Error("The client did not declare the sampling capability.");
+            var reply = response.Deserialize(InputResponse.CreateMessageResultJsonTypeInfo);
+            return Text(string.Concat(reply?.Content.OfType<TextContentBlock>().Select(t => t.Text) ?? []));
         }
 
-        var result = await server.SampleAsync(
-            new CreateMessageRequestParams
-            {
-                Messages = [new SamplingMessage { Role = Role.User, Content = [new TextContentBlock { Text = prompt }] }],
-                MaxTokens = 256,
-            },
-            cancellationToken);
-        return Text(result.Content.OfType<TextContentBlock>().FirstOrDefault()?.Text ?? "");
+        return Capabilities(server, context)?.Sampling is null
+            ? Error("The client did not declare the sampling capability.")
+            : throw Need("sample", InputRequests.AskModel(prompt, 256));
     }
 
     [McpServerTool(Name = "elicit", ReadOnly = true)]
     [Description("Asks the user a question (elicitation/create, one string field 'answer'); returns action and content as JSON.")]
-    public static async Task<CallToolResult> Elicit(McpServer server, [Description("Question to show the user")] string message, CancellationToken cancellationToken)
+    public static CallToolResult Elicit(
+        McpServer server,
+        RequestContext<CallToolRequestParams> context,
+        [Description("Question to show the user")] string message)
     {
-        if (server.ClientCapabilities?.Elicitation is null)
+        if (InputRequests.Response(context.Params?.InputResponses, "elicit") is { } response)
         {
-            return Error("The client did not declare the elicitation capability.");
+            var answer = response.Deserialize(InputResponse.ElicitResultJsonTypeInfo);
+            return Text(new JsonObject
+            {
+                ["action"] = answer?.Action,
+                ["content"] = answer?.Content is null ? null : JsonSerializer.SerializeToNode(answer.Content, McpJsonUtilities.DefaultOptions),
+            }.ToJsonString(TestServerJson.Options));
         }
 
-        var result = await server.ElicitAsync(
-            new ElicitRequestParams
-            {
-                Message = message,
-                RequestedSchema = new ElicitRequestParams.RequestSchema
-                {
-                    Properties = { ["answer"] = new ElicitRequestParams.StringSchema { Description = "Your answer" } },
-                },
-            },
-            cancellationToken);
-        return Text(new JsonObject
-        {
-            ["action"] = result.Action,
-            ["content"] = result.Content is null ? null : JsonSerializer.SerializeToNode(result.Content, McpJsonUtilities.DefaultOptions),
-        }.ToJsonString());
+        return Capabilities(server, context)?.Elicitation is null
+            ? Error("The client did not declare the elicitation capability.")
+            : throw Need("elicit", InputRequests.AskString(message, "answer"));
     }
 
     [McpServerTool(Name = "list_roots", ReadOnly = true)]
     [Description("Asks the client for its roots (roots/list) and returns them as JSON.")]
-    public static async Task<CallToolResult> ListRoots(McpServer server, CancellationToken cancellationToken)
+    public static CallToolResult ListRoots(McpServer server, RequestContext<CallToolRequestParams> context)
     {
-        if (server.ClientCapabilities?.Roots is null)
+        if (InputRequests.Response(context.Params?.InputResponses, "roots") is { } response)
         {
-            return Error("The client did not declare the roots capability.");
+            var roots = response.Deserialize(InputResponse.ListRootsResultJsonTypeInfo)?.Roots ?? [];
+            return Text(JsonSerializer.Serialize(roots, McpJsonUtilities.DefaultOptions));
         }
 
-        var result = await server.RequestRootsAsync(new ListRootsRequestParams(), cancellationToken);
-        return Text(JsonSerializer.Serialize(result.Roots, McpJsonUtilities.DefaultOptions));
+        return Capabilities(server, context)?.Roots is null
+            ? Error("The client did not declare the roots capability.")
+            : throw Need("roots", InputRequests.AskRoots());
     }
 
     [McpServerTool(Name = "progress", ReadOnly = true)]
@@ -107,8 +112,15 @@ public sealed class RoundTripTools
             ["capabilities"] = JsonSerializer.SerializeToNode(perRequest?.ClientCapabilities ?? server.ClientCapabilities, McpJsonUtilities.DefaultOptions),
             ["protocolVersion"] = perRequest?.ProtocolVersion ?? server.NegotiatedProtocolVersion,
             ["sessionId"] = server.SessionId,
-        }.ToJsonString();
+        }.ToJsonString(TestServerJson.Options);
     }
+
+    // 2026-07-28 clients declare capabilities per request; older ones once, at initialize.
+    private static ClientCapabilities? Capabilities(McpServer server, RequestContext<CallToolRequestParams> context) =>
+        context.JsonRpcRequest.Context?.ClientCapabilities ?? server.ClientCapabilities;
+
+    private static InputRequiredException Need(string key, InputRequest request) =>
+        new(new Dictionary<string, InputRequest> { [key] = request });
 
     private static CallToolResult Text(string text) => new() { Content = [new TextContentBlock { Text = text }] };
 
