@@ -67,6 +67,10 @@ cleanup() {
     # shellcheck disable=SC2086
     kill -KILL $leftovers 2>/dev/null || true
   fi
+  if ((status != 0)) && [[ -n ${OUT:-} ]] && compgen -G "$RUN_DIR/*.log" >/dev/null; then
+    # Keep the services' logs to explain a failed target or run.
+    mkdir -p "${OUT%.md}.logs" && cp "$RUN_DIR"/*.log "${OUT%.md}.logs/" && log "service logs kept in ${OUT%.md}.logs/"
+  fi
   rm -rf "$RUN_DIR"
   exit "$status"
 }

@@ -36,37 +36,61 @@ internal sealed class BenchmarkRunner(LoadGenOptions options, TextWriter progres
         return results;
     }
 
-    /// <summary>Opens one session per target and makes each call of the mix once, so a wrong tool name fails in seconds.</summary>
+    /// <summary>Problems a preflight survived only by retrying; the report lists them.</summary>
+    public List<string> PreflightWarnings { get; } = [];
+
+    /// <summary>
+    /// Opens a session per target and makes each call of the mix once, so a wrong tool name fails in seconds.
+    /// A failure gets one retry on a fresh session (a proxy may connect its upstream lazily); when the retry
+    /// succeeds the target is measured and the first failure is reported as a warning.
+    /// </summary>
     private async Task<Dictionary<string, string>> PreflightAsync(CancellationToken cancellationToken)
     {
         var broken = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var target in options.Targets)
         {
-            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            timeout.CancelAfter(ConnectTimeout);
-            try
+            var first = await PreflightOnceAsync(target, cancellationToken);
+            if (first is not null && await PreflightOnceAsync(target, cancellationToken) is { } second)
             {
-                await using var user = await VirtualUser.ConnectAsync(target, options, 0, timeout.Token);
-                foreach (var call in options.Mix.Calls.Where(c => c.Weight > 0))
-                {
-                    if (await user.TryCallAsync(call, timeout.Token) is { } error)
-                    {
-                        broken[target.Name] = $"preflight call '{call.Name}' (tool '{call.Tool}') failed: {error}";
-                        break;
-                    }
-                }
+                broken[target.Name] = second;
+                await progress.WriteLineAsync($"preflight {target.Name}: FAILED, {second}");
             }
-            catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
+            else if (first is not null)
             {
-                broken[target.Name] = $"cannot open an MCP session at {target.Endpoint}: {ErrorText.Of(ex)}";
+                PreflightWarnings.Add($"preflight warning, {target.Name}: the first attempt failed, a retry on a new session passed; first error: {first}");
+                await progress.WriteLineAsync($"preflight {target.Name}: ok on retry (first attempt: {first})");
             }
-
-            await progress.WriteLineAsync(broken.TryGetValue(target.Name, out var why)
-                ? $"preflight {target.Name}: FAILED, {why}"
-                : $"preflight {target.Name}: ok ({target.Endpoint})");
+            else
+            {
+                await progress.WriteLineAsync($"preflight {target.Name}: ok ({target.Endpoint})");
+            }
         }
 
         return broken;
+    }
+
+    /// <summary>Returns why the target cannot be measured, or null when every call of the mix succeeded.</summary>
+    private async Task<string?> PreflightOnceAsync(BenchTarget target, CancellationToken cancellationToken)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(ConnectTimeout);
+        try
+        {
+            await using var user = await VirtualUser.ConnectAsync(target, options, 0, timeout.Token);
+            foreach (var call in options.Mix.Calls.Where(c => c.Weight > 0))
+            {
+                if (await user.TryCallAsync(call, timeout.Token) is { } error)
+                {
+                    return $"preflight call '{call.Name}' (tool '{call.Tool}') failed: {error}";
+                }
+            }
+
+            return null;
+        }
+        catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
+        {
+            return $"cannot open an MCP session at {target.Endpoint}: {ErrorText.Of(ex)}";
+        }
     }
 
     private async Task<RunResult> RunOneAsync(BenchTarget target, int concurrency, int round, CancellationToken cancellationToken)

@@ -97,8 +97,9 @@ internal static class LoadGenCommand
     private static async Task<int> RunAsync(LoadGenOptions options, CancellationToken cancellationToken)
     {
         var machine = MachineInfo.Current();
-        var results = await new BenchmarkRunner(options, Console.Error).RunAsync(cancellationToken);
-        var report = ReportWriter.Render(options, machine, results);
+        var runner = new BenchmarkRunner(options, Console.Error);
+        var results = await runner.RunAsync(cancellationToken);
+        var report = ReportWriter.Render(options with { Notes = [.. options.Notes, .. runner.PreflightWarnings] }, machine, results);
         await Console.Out.WriteAsync(report);
         if (options.OutPath is { } path)
         {

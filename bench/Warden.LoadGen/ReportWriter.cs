@@ -72,7 +72,7 @@ internal static class ReportWriter
             }
 
             var ok = baselineOk && r.Overall.Count > 0;
-            Line(md, $"| {r.Target.Name} | {F(r.CallsPerSecond, 1)} | {F(r.Overall.P50Ms, 3)} | {F(r.Overall.P90Ms, 3)} | {F(r.Overall.P99Ms, 3)} | {r.Errors} | " +
+            Line(md, $"| {r.Target.Name} | {F(r.CallsPerSecond, 1)} | {Ms(r.Overall, r.Overall.P50Ms)} | {Ms(r.Overall, r.Overall.P90Ms)} | {Ms(r.Overall, r.Overall.P99Ms)} | {r.Errors} | " +
                 $"{(ok ? F(r.Overall.P50Ms / baseline.Overall.P50Ms, 2) + "×" : "n/a")} | " +
                 $"{(ok ? F(r.CallsPerSecond / baseline.CallsPerSecond, 2) + "×" : "n/a")} | " +
                 $"{(ok ? Signed(r.Overall.P50Ms - baseline.Overall.P50Ms) : "n/a")} |");
@@ -91,7 +91,7 @@ internal static class ReportWriter
                 Line(md, $"| {r.Target.Name} | " + string.Join(" | ", calls.Select(c =>
                 {
                     var s = r.ByCall[c.Index];
-                    return $"{F(s.P50Ms, 3)} / {F(s.P99Ms, 3)} ({s.Count})";
+                    return $"{Ms(s, s.P50Ms)} / {Ms(s, s.P99Ms)} ({s.Count})";
                 })) + " |");
             }
         }
@@ -100,7 +100,10 @@ internal static class ReportWriter
         {
             Line(md);
             Line(md, "All rounds (calls/s, p50 ms): " + string.Join("; ", options.Targets.Select(t =>
-                $"{t.Name}: " + string.Join(", ", runs.Where(r => r.Target == t && r.Failure is null).Select(r => $"{F(r.CallsPerSecond, 1)}/{F(r.Overall.P50Ms, 3)}")))));
+            {
+                var measured = runs.Where(r => r.Target == t && r.Failure is null).Select(r => $"{F(r.CallsPerSecond, 1)}/{Ms(r.Overall, r.Overall.P50Ms)}").ToList();
+                return $"{t.Name}: " + (measured.Count > 0 ? string.Join(", ", measured) : "failed");
+            })));
         }
 
         var problems = runs.Where(r => r.Failure is not null || r.FirstError is not null).ToList();
@@ -122,6 +125,9 @@ internal static class ReportWriter
     }
 
     private static string F(double value, int decimals) => value.ToString("F" + decimals, CultureInfo.InvariantCulture);
+
+    /// <summary>A latency, or a dash when no call succeeded (0.000 would read as infinitely fast).</summary>
+    private static string Ms(LatencyStats stats, double value) => stats.Count > 0 ? F(value, 3) : "–";
 
     private static string Signed(double value) => (value >= 0 ? "+" : "") + F(value, 3);
 

@@ -72,7 +72,7 @@ internal sealed partial class UpstreamConnection : IAsyncDisposable
     /// Sends a request and waits for its response. The returned message carries the caller's original id.
     /// Timeouts, cancellation and a lost upstream all come back as <see cref="JsonRpcError"/> values.
     /// </summary>
-    public async Task<JsonRpcMessageWithId> SendRequestAsync(JsonRpcRequest request, IUpstreamListener? owner, object? tag, CancellationToken cancellationToken, TimeSpan? timeoutOverride = null)
+    public async Task<JsonRpcMessageWithId> SendRequestAsync(JsonRpcRequest request, IUpstreamListener? owner, object? tag, CancellationToken cancellationToken, TimeSpan? timeoutOverride = null, bool awaitSend = false)
     {
         var originalId = request.Id;
         if (_closedReason is { } reason)
@@ -94,14 +94,22 @@ internal sealed partial class UpstreamConnection : IAsyncDisposable
         _latest = pending;
         Touch();
         var sendAbort = CancellationTokenSource.CreateLinkedTokenSource(_closing.Token);
-        _ = SendAsync(request, pending, sendAbort);
+        var sent = SendAsync(request, pending, sendAbort);
 
         var limit = timeoutOverride ?? Server.Timeout;
         using var timeout = new CancellationTokenSource(limit, Time);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, cancellationToken);
         try
         {
-            return await pending.Response.Task.WaitAsync(linked.Token).ConfigureAwait(false);
+            var response = await pending.Response.Task.WaitAsync(linked.Token).ConfigureAwait(false);
+            if (awaitSend)
+            {
+                // The SDK's HTTP transport hands over the response before it has read the session id
+                // from the headers; wait for the POST to finish so later messages carry that id.
+                await sent.WaitAsync(linked.Token).ConfigureAwait(false);
+            }
+
+            return response;
         }
         catch (OperationCanceledException)
         {

@@ -175,7 +175,7 @@ internal sealed partial class UpstreamRegistry : IAsyncDisposable
             Method = RequestMethods.Initialize,
             Params = PinVersion(initialize.DeepClone().AsObject(), server),
         };
-        var response = await connection.SendRequestAsync(request, null, null, timeout.Token, server.ConnectTimeout).ConfigureAwait(false);
+        var response = await connection.SendRequestAsync(request, null, null, timeout.Token, server.ConnectTimeout, awaitSend: true).ConfigureAwait(false);
         if (response is not JsonRpcResponse { Result: JsonObject result })
         {
             var error = response is JsonRpcError e ? e.Error.Message : "no result";

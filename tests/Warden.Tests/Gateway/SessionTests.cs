@@ -26,6 +26,21 @@ public sealed class SessionTests
     }
 
     [Fact]
+    public async Task HttpUpstream_CallsRightAfterInitialize_CarryUpstreamSession()
+    {
+        await using var upstream = await TestServerProcess.StartHttpAsync();
+        await using var warden = await WardenHost.StartAsync(Configs.HttpTestServer(upstream.Url));
+
+        // Each new session initializes upstream and calls at once: the call must not race the upstream session id.
+        for (var i = 0; i < 20; i++)
+        {
+            await using var client = await warden.ConnectAsync("/mcp/web");
+            var result = await client.CallToolAsync("slow_echo", new Dictionary<string, object?> { ["message"] = $"n{i}", ["delayMs"] = 0 });
+            Assert.Equal($"n{i}", Assert.IsType<TextContentBlock>(result.Content[0]).Text);
+        }
+    }
+
+    [Fact]
     public async Task ConfigReload_AddsServer_WithoutDroppingExistingSessions()
     {
         var directory = Directory.CreateTempSubdirectory("warden-reload-").FullName;
