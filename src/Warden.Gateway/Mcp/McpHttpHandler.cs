@@ -65,10 +65,8 @@ internal sealed partial class McpHttpHandler(
             size.MaxRequestBodySize = limit;
         }
 
-        var caller = await identifier.IdentifyAsync(http).ConfigureAwait(false);
-        if (caller is null)
+        if (await CallerOfAsync(http).ConfigureAwait(false) is not { } caller)
         {
-            await ErrorAsync(http, StatusCodes.Status401Unauthorized, JsonRpcErrors.InvalidRequest, "Authentication required.").ConfigureAwait(false);
             return;
         }
 
@@ -254,9 +252,8 @@ internal sealed partial class McpHttpHandler(
             return;
         }
 
-        if (await identifier.IdentifyAsync(http).ConfigureAwait(false) is not { } caller)
+        if (await CallerOfAsync(http).ConfigureAwait(false) is not { } caller)
         {
-            await ErrorAsync(http, StatusCodes.Status401Unauthorized, JsonRpcErrors.InvalidRequest, "Authentication required.").ConfigureAwait(false);
             return;
         }
 
@@ -323,9 +320,8 @@ internal sealed partial class McpHttpHandler(
             return;
         }
 
-        if (await identifier.IdentifyAsync(http).ConfigureAwait(false) is not { } caller)
+        if (await CallerOfAsync(http).ConfigureAwait(false) is not { } caller)
         {
-            await ErrorAsync(http, StatusCodes.Status401Unauthorized, JsonRpcErrors.InvalidRequest, "Authentication required.").ConfigureAwait(false);
             return;
         }
 
@@ -336,6 +332,18 @@ internal sealed partial class McpHttpHandler(
 
         await sessions.EndAsync(session).ConfigureAwait(false);
         http.Response.StatusCode = StatusCodes.Status200OK;
+    }
+
+    /// <summary>The identify step; answers 401 itself when there is no caller.</summary>
+    private async Task<Caller?> CallerOfAsync(HttpContext http)
+    {
+        var caller = await identifier.IdentifyAsync(http).ConfigureAwait(false);
+        if (caller is null)
+        {
+            await ErrorAsync(http, StatusCodes.Status401Unauthorized, JsonRpcErrors.InvalidRequest, "Authentication required.").ConfigureAwait(false);
+        }
+
+        return caller;
     }
 
     private string? RouteOf(string? server) => server is null ? "*" : upstreams.Find(server) is null ? null : server;

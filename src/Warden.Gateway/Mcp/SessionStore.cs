@@ -68,7 +68,7 @@ internal sealed class SessionStore : IAsyncDisposable
     {
         if (_sessions.TryGetValue(sessionId, out var session))
         {
-            if (session.Ticket.Route != route || session.Ticket.Subject != caller.Subject || Expired(session.Ticket))
+            if (!Serves(session.Ticket, route, caller))
             {
                 return null;
             }
@@ -77,14 +77,17 @@ internal sealed class SessionStore : IAsyncDisposable
             return session;
         }
 
-        if (_ended.ContainsKey(sessionId) || _sealer.Open(sessionId) is not { } ticket
-            || ticket.Route != route || ticket.Subject != caller.Subject || Expired(ticket))
+        if (_ended.ContainsKey(sessionId) || _sealer.Open(sessionId) is not { } ticket || !Serves(ticket, route, caller))
         {
             return null;
         }
 
         return _sessions.GetOrAdd(sessionId, id => new GatewaySession(id, ticket, caller, _upstreams, _time));
     }
+
+    // A session is bound to its endpoint and caller, and lives at most sessions.maxLifetime.
+    private bool Serves(SessionTicket ticket, string route, Caller caller) =>
+        ticket.Route == route && ticket.Subject == caller.Subject && !Expired(ticket);
 
     public async Task EndAsync(GatewaySession session)
     {
