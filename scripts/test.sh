@@ -4,6 +4,11 @@ set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+# npm test tools at the versions pinned in tests/tools/package-lock.json (conformance suites, Node 22,
+# reference servers, TypeScript SDK, Inspector CLI). Skipped when the lock file has not changed since the last install.
+if ! cmp -s tests/tools/package-lock.json tests/tools/node_modules/.warden-installed-lock; then
+  (cd tests/tools && npm ci --no-audit --no-fund --loglevel=error && cp package-lock.json node_modules/.warden-installed-lock)
+fi
 dotnet build tests/Warden.TestServer/Warden.TestServer.csproj -c Release -nologo -v q
 dotnet test tests/Warden.Tests/Warden.Tests.csproj -c Release -nologo --logger "console;verbosity=normal" 2>&1 | tee /tmp/warden-test-output.txt
 # The plain summary line CI reads.
