@@ -31,6 +31,7 @@ public static class WardenGatewayExtensions
         services.AddSingleton<Handshake>();
         services.AddSingleton<AggregateRouter>();
         services.AddSingleton<McpPipeline>();
+        services.AddSingleton<ModernHandler>();
         services.AddSingleton<McpHttpHandler>();
         services.TryAddSingleton<ICallerIdentifier, LocalCallerIdentifier>();
         services.TryAddSingleton<IDecisionPoint, AllowAllDecisionPoint>();

@@ -31,6 +31,7 @@ internal sealed class GatewaySession : IUpstreamListener, IAsyncDisposable
     private long _nextServerRequestId;
     private long _lastActivityTicks;
     private int _getStreamOpen;
+    private volatile bool _ending;
 
     public GatewaySession(string id, SessionTicket ticket, Caller caller, UpstreamRegistry upstreams, TimeProvider time)
     {
@@ -52,6 +53,18 @@ internal sealed class GatewaySession : IUpstreamListener, IAsyncDisposable
     public TimeProvider Time { get; }
 
     public bool IsAggregate => Ticket.Route == "*";
+
+    /// <summary>
+    /// True for the per-caller context that serves stateless (2026-07-28) requests: its links speak that
+    /// revision to upstreams that do, and 2025 sessions (bridged) to those that do not.
+    /// </summary>
+    public bool Stateless { get; init; }
+
+    /// <summary>Input schemas of the tools of 2025 upstreams, by server and tool, for checking Mcp-Param-* headers.</summary>
+    public ConcurrentDictionary<(string Server, string Tool), JsonObject> ToolSchemas { get; } = new();
+
+    /// <summary>Stateless requests waiting for the client's input (input_required), by requestState.</summary>
+    public ConcurrentDictionary<string, Flow> Parked { get; } = new(StringComparer.Ordinal);
 
     public JsonObject? ClientInitialize { get; }
 
@@ -127,6 +140,18 @@ internal sealed class GatewaySession : IUpstreamListener, IAsyncDisposable
     {
         string? resume = null;
         Ticket.UpstreamSessions?.TryGetValue(config.Name, out resume);
+        if (Stateless && await _upstreams.IsModernAsync(config, cancellationToken).ConfigureAwait(false))
+        {
+            var modern = await _upstreams.ConnectModernAsync(config, cancellationToken).ConfigureAwait(false);
+            if (modern.Connection is { } shared)
+            {
+                shared.Attach(this);
+                return new Link(shared, _upstreams.GenerationOf(config.Name));
+            }
+
+            return new Link(null, 0, modern.Error);
+        }
+
         var result = await _upstreams.ConnectAsync(config, ClientInitialize, resume, cancellationToken).ConfigureAwait(false);
         if (result.Connection is null && resume is not null)
         {
@@ -265,11 +290,24 @@ internal sealed class GatewaySession : IUpstreamListener, IAsyncDisposable
     private async Task ReleaseAsync(UpstreamConnection connection)
     {
         connection.Detach(this);
-        if (!connection.Shared)
+        if (connection.Shared)
         {
-            await _upstreams.DisposeConnectionAsync(connection).ConfigureAwait(false);
+            return;
+        }
+
+        var open = !connection.IsClosed;
+        await _upstreams.DisposeConnectionAsync(connection).ConfigureAwait(false);
+
+        // An upstream session stays open while the ticket names it, for whichever replica resumes it. One it
+        // does not name (opened after initialize) can never be resumed, so letting go of its link ends it.
+        if (open && connection.UpstreamSessionId is { } sessionId && (_ending || !Resumable(connection.ServerName, sessionId)))
+        {
+            await _upstreams.EndSessionAsync(connection.Server, sessionId, RequestFields.String(connection.InitializeResult?["protocolVersion"])).ConfigureAwait(false);
         }
     }
+
+    private bool Resumable(string server, string sessionId) =>
+        Ticket.UpstreamSessions is { } sessions && sessions.TryGetValue(server, out var named) && named == sessionId;
 
     /// <summary>Closes links idle for longer than their server's idle timeout (stdio processes stop; they restart on demand).</summary>
     public async Task CloseIdleLinksAsync(DateTimeOffset now)
@@ -297,19 +335,37 @@ internal sealed class GatewaySession : IUpstreamListener, IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Ends the session for good (the client sent DELETE, or it outlived sessions.maxLifetime): lets go of
+    /// the links and asks each HTTP upstream to end its session. <see cref="DisposeAsync"/> only frees this
+    /// replica's copy, since the sealed ticket stays valid and any replica may resume those upstream sessions.
+    /// </summary>
+    public async Task EndAsync()
+    {
+        _ending = true;
+        var linked = LiveLinks().Where(c => !c.IsClosed).Select(c => c.ServerName).ToHashSet(StringComparer.Ordinal);
+        await DisposeAsync().ConfigureAwait(false);
+
+        // The ticket also names upstream sessions this replica holds no open link to (they were opened, or
+        // last used, on another replica).
+        var unlinked = (Ticket.UpstreamSessions ?? [])
+            .Where(e => !linked.Contains(e.Key))
+            .Select(e => (Server: _upstreams.Find(e.Key), SessionId: e.Value))
+            .Where(e => e.Server is not null);
+        await Task.WhenAll(unlinked.Select(e => _upstreams.EndSessionAsync(e.Server!, e.SessionId, null))).ConfigureAwait(false);
+    }
+
     public async ValueTask DisposeAsync()
     {
         _unsolicited.Writer.TryComplete();
-        foreach (var lazy in _links.Values)
-        {
-            if (lazy.IsValueCreated && lazy.Value.IsCompletedSuccessfully && lazy.Value.Result.Connection is { } connection)
-            {
-                await ReleaseAsync(connection).ConfigureAwait(false);
-            }
-        }
-
+        var connections = LiveLinks().ToList();
         _links.Clear();
+        await Task.WhenAll(connections.Select(ReleaseAsync)).ConfigureAwait(false);
     }
+
+    private IEnumerable<UpstreamConnection> LiveLinks() =>
+        _links.Values.Where(lazy => lazy.IsValueCreated && lazy.Value.IsCompletedSuccessfully && lazy.Value.Result.Connection is not null)
+            .Select(lazy => lazy.Value.Result.Connection!);
 
     private sealed record Link(UpstreamConnection? Connection, int Generation, string? Error = null);
 }

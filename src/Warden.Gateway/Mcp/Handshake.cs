@@ -99,7 +99,7 @@ internal sealed partial class Handshake(UpstreamRegistry upstreams, SessionStore
         return (new JsonRpcResponse { Id = request.Id, Result = result }, session);
     }
 
-    private static JsonNode ServerInfo(string title)
+    internal static JsonNode ServerInfo(string title)
     {
         var info = JsonSerializer.SerializeToNode(WardenInfo.Implementation, McpJsonSerialization.Options)!.AsObject();
         info["title"] = title;
@@ -107,7 +107,7 @@ internal sealed partial class Handshake(UpstreamRegistry upstreams, SessionStore
     }
 
     // Union of capability objects: a capability any server has, the aggregate has.
-    private static void Merge(JsonObject target, JsonObject source)
+    internal static void Merge(JsonObject target, JsonObject source)
     {
         foreach (var (key, value) in source)
         {

@@ -21,6 +21,7 @@ internal sealed partial class McpHttpHandler(
     Handshake handshake,
     McpPipeline pipeline,
     AggregateRouter aggregate,
+    ModernHandler modern,
     UpstreamRegistry upstreams,
     ICallerIdentifier identifier,
     WardenState state,
@@ -103,6 +104,12 @@ internal sealed partial class McpHttpHandler(
         if (message is null)
         {
             await ErrorAsync(http, StatusCodes.Status400BadRequest, JsonRpcErrors.InvalidRequest, "The body must be one JSON-RPC 2.0 message (a request, notification or response object).").ConfigureAwait(false);
+            return;
+        }
+
+        if (ModernHandler.IsModern(http.Request, message))
+        {
+            await modern.PostAsync(http, route, caller, message).ConfigureAwait(false);
             return;
         }
 
@@ -198,6 +205,7 @@ internal sealed partial class McpHttpHandler(
                 }
 
                 await Task.WhenAny(responseTask, exchange.Related.WaitToReadAsync(http.RequestAborted).AsTask()).ConfigureAwait(false);
+                http.RequestAborted.ThrowIfCancellationRequested();
             }
 
             exchange.Complete();
@@ -243,6 +251,11 @@ internal sealed partial class McpHttpHandler(
         if (RouteOf(server) is not { } route)
         {
             await UnknownServerAsync(http, server!).ConfigureAwait(false);
+            return;
+        }
+
+        if (await StatelessRefusedAsync(http).ConfigureAwait(false))
+        {
             return;
         }
 
@@ -320,6 +333,11 @@ internal sealed partial class McpHttpHandler(
             return;
         }
 
+        if (await StatelessRefusedAsync(http).ConfigureAwait(false))
+        {
+            return;
+        }
+
         if (await CallerOfAsync(http).ConfigureAwait(false) is not { } caller)
         {
             return;
@@ -332,6 +350,20 @@ internal sealed partial class McpHttpHandler(
 
         await sessions.EndAsync(session).ConfigureAwait(false);
         http.Response.StatusCode = StatusCodes.Status200OK;
+    }
+
+    // GET streams and DELETE belong to sessions; the stateless revision has neither.
+    private static async Task<bool> StatelessRefusedAsync(HttpContext http)
+    {
+        var version = http.Request.Headers["MCP-Protocol-Version"].ToString();
+        if (http.Request.Headers[SessionHeader].Count > 0 || version.Length == 0 || Array.IndexOf(ProtocolVersions.Sessioned, version) >= 0)
+        {
+            return false;
+        }
+
+        http.Response.Headers.Allow = "POST";
+        await ErrorAsync(http, StatusCodes.Status405MethodNotAllowed, JsonRpcErrors.InvalidRequest, $"MCP {version} has no sessions: there is no GET stream or DELETE; use subscriptions/listen for change notifications.").ConfigureAwait(false);
+        return true;
     }
 
     /// <summary>The identify step; answers 401 itself when there is no caller.</summary>
@@ -353,7 +385,7 @@ internal sealed partial class McpHttpHandler(
         var id = http.Request.Headers[SessionHeader].ToString();
         if (id.Length == 0)
         {
-            await ErrorAsync(http, StatusCodes.Status400BadRequest, JsonRpcErrors.InvalidRequest, "Missing Mcp-Session-Id header: send an initialize request first and repeat the session id it returns.").ConfigureAwait(false);
+            await ErrorAsync(http, StatusCodes.Status400BadRequest, JsonRpcErrors.InvalidRequest, "Missing Mcp-Session-Id header: send an initialize request first and repeat the session id it returns (MCP 2025-11-25 and earlier), or send MCP-Protocol-Version: 2026-07-28 with the per-request _meta of the stateless revision.").ConfigureAwait(false);
             return null;
         }
 

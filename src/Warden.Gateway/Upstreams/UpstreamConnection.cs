@@ -49,6 +49,9 @@ internal sealed partial class UpstreamConnection : IAsyncDisposable
     /// <summary>The upstream's session id (HTTP), used to resume the session from another replica.</summary>
     public string? UpstreamSessionId => _transport.SessionId;
 
+    /// <summary>True when the upstream speaks the stateless 2026-07-28 revision (and checks its own request headers).</summary>
+    public bool Modern { get; init; }
+
     /// <summary>The upstream's initialize result, once initialized.</summary>
     public JsonObject? InitializeResult { get; set; }
 
@@ -96,7 +99,8 @@ internal sealed partial class UpstreamConnection : IAsyncDisposable
         var sendAbort = CancellationTokenSource.CreateLinkedTokenSource(_closing.Token);
         var sent = SendAsync(request, pending, sendAbort);
 
-        var limit = timeoutOverride ?? Server.Timeout;
+        // A subscriptions/listen stream stays open until the client closes it.
+        var limit = timeoutOverride ?? (request.Method == "subscriptions/listen" ? Timeout.InfiniteTimeSpan : Server.Timeout);
         using var timeout = new CancellationTokenSource(limit, Time);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, cancellationToken);
         try
@@ -272,6 +276,13 @@ internal sealed partial class UpstreamConnection : IAsyncDisposable
                     owner.Owner?.OnUpstreamNotification(this, progress, owner.Tag);
                 }
 
+                break;
+
+            case JsonRpcNotification notification when notification.Context?.Items is { } items
+                && items.TryGetValue(ModernHttpTransport.RelatedRequestKey, out var related) && related is long relatedId
+                && _pending.TryGetValue(relatedId, out var relatedPending):
+                // Arrived on the response stream of one request (stateless upstreams): it belongs to that request alone.
+                relatedPending.Owner?.OnUpstreamNotification(this, notification, relatedPending.Tag);
                 break;
 
             case JsonRpcNotification notification:

@@ -236,6 +236,10 @@ internal sealed partial class UpstreamRegistry : IAsyncDisposable
             AdditionalHeaders = headers,
             ConnectionTimeout = server.ConnectTimeout,
             KnownSessionId = resumeSessionId,
+            // The client's sealed session id outlives this connection (any replica may resume the upstream
+            // session from it), so closing a connection must not DELETE the upstream session;
+            // EndSessionAsync does that when the client session really ends.
+            OwnsSession = false,
         }, _httpClient, _loggerFactory, ownsHttpClient: false);
     }
 
@@ -285,6 +289,9 @@ internal sealed partial class UpstreamRegistry : IAsyncDisposable
     private sealed class ServerState(ServerConfig config, int generation)
     {
         public Task<ConnectResult>? Shared;
+
+        /// <summary>Whether the upstream speaks the stateless 2026-07-28 revision (null until probed).</summary>
+        public bool? Modern;
 
         public ServerConfig Config { get; set; } = config;
         public int Generation { get; } = generation;

@@ -124,7 +124,8 @@ public sealed class InputRequiredTools
             return Text("capability-check-ok: received input responses");
         }
 
-        var capabilities = context.JsonRpcRequest.Context?.ClientCapabilities;
+        // 2026-07-28 requests carry their capabilities; a 2025 session declared them once, in initialize.
+        var capabilities = context.JsonRpcRequest.Context?.ClientCapabilities ?? context.Server.ClientCapabilities;
         var requests = new Dictionary<string, InputRequest>();
         if (capabilities?.Sampling is not null)
         {

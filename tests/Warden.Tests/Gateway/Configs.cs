@@ -21,4 +21,12 @@ internal static class Configs
             transport: streamable-http
             protocolVersion: 2025-11-25
         """;
+
+    /// <summary>A legacy HTTP+SSE upstream; the protocol version is negotiated, not pinned.</summary>
+    public static string SseTestServer(string sseUrl, string transport = "sse", string name = "legacy") => $$"""
+        servers:
+          {{name}}:
+            url: {{sseUrl}}
+            transport: {{transport}}
+        """;
 }

@@ -16,10 +16,15 @@ internal sealed class TestServerProcess : IAsyncDisposable
     /// <summary>The MCP endpoint, e.g. http://127.0.0.1:PORT/mcp.</summary>
     public string Url { get; }
 
-    public static async Task<TestServerProcess> StartHttpAsync()
+    /// <summary>The legacy HTTP+SSE endpoint (served only when started with <c>--sse</c>).</summary>
+    public string SseUrl => Url + "/sse";
+
+    /// <summary>Starts the server over HTTP; <paramref name="extraArgs"/> are test-server flags such as <c>--sse</c>.</summary>
+    public static async Task<TestServerProcess> StartHttpAsync(params string[] extraArgs)
     {
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var arg in new[] { TestPaths.TestServerDll, "--http", "--urls", "http://127.0.0.1:0" })
+        string[] args = [TestPaths.TestServerDll, "--http", "--urls", "http://127.0.0.1:0", .. extraArgs];
+        foreach (var arg in args)
         {
             start.ArgumentList.Add(arg);
         }

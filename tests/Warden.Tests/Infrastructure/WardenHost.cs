@@ -28,7 +28,8 @@ internal sealed class WardenHost : IAsyncDisposable
 
     public IServiceProvider Services => _app.Services;
 
-    public static async Task<WardenHost> StartAsync(WardenConfig config, string? dataDirectory = null)
+    /// <summary>Starts Warden; <paramref name="time"/> replaces the system clock (e.g. to let sessions go idle at once).</summary>
+    public static async Task<WardenHost> StartAsync(WardenConfig config, string? dataDirectory = null, TimeProvider? time = null)
     {
         dataDirectory ??= Directory.CreateTempSubdirectory("warden-test-").FullName;
         var builder = WebApplication.CreateSlimBuilder();
@@ -36,6 +37,11 @@ internal sealed class WardenHost : IAsyncDisposable
         builder.Logging.AddSimpleConsole().SetMinimumLevel(LogLevel.Warning);
         builder.WebHost.UseUrls("http://127.0.0.1:0");
         builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = config.Limits.MaxRequestBodyBytes);
+        if (time is not null)
+        {
+            builder.Services.AddSingleton(time);
+        }
+
         builder.Services.AddWardenGateway(config, dataDirectory);
         var app = builder.Build();
         app.MapWardenGateway();
@@ -44,11 +50,11 @@ internal sealed class WardenHost : IAsyncDisposable
         return new WardenHost(app, address.TrimEnd('/'), dataDirectory);
     }
 
-    public static Task<WardenHost> StartAsync(string yaml, string? dataDirectory = null)
+    public static Task<WardenHost> StartAsync(string yaml, string? dataDirectory = null, TimeProvider? time = null)
     {
         var result = ConfigParser.Parse(yaml);
         Assert.True(result.IsValid, string.Join("\n", result.Errors));
-        return StartAsync(result.Config!, dataDirectory);
+        return StartAsync(result.Config!, dataDirectory, time);
     }
 
     public Task<McpClient> ConnectAsync(string path = "/mcp", McpClientOptions? options = null) =>

@@ -1,0 +1,612 @@
+using System.Collections.Concurrent;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.Logging;
+using ModelContextProtocol.Protocol;
+using Warden.Core.Pipeline;
+using Warden.Gateway.Pipeline;
+using Warden.Gateway.Upstreams;
+
+namespace Warden.Gateway.Mcp;
+
+/// <summary>
+/// Serves clients of the stateless 2026-07-28 revision: no initialize and no session; every POST carries its
+/// protocol version and capabilities in <c>_meta</c> and mirrors its method and name in headers, which Warden
+/// checks against the body before anything else reads either. Requests run through the same pipeline as
+/// session traffic, on a per-caller context that holds the upstream links. Upstreams that speak the same
+/// revision get the request as it came; older upstreams are bridged: their server-to-client requests
+/// (sampling, elicitation, roots) become <c>input_required</c> results, and the client's retry answers them.
+/// </summary>
+internal sealed partial class ModernHandler(
+    SessionStore sessions,
+    McpPipeline pipeline,
+    AggregateRouter aggregate,
+    UpstreamRegistry upstreams,
+    ILogger<ModernHandler> logger)
+{
+    public const string DiscoverMethod = "server/discover";
+    private const string StatePrefix = "warden:";
+    private static readonly byte[] SseData = "event: message\ndata: "u8.ToArray();
+    private static long s_nextId;
+
+    /// <summary>Every revision Warden serves on the same endpoint, newest first.</summary>
+    public static readonly string[] Supported = [ProtocolVersions.Stateless, .. ProtocolVersions.Sessioned.Reverse()];
+
+    /// <summary>True when a POST without a session speaks (or tries to speak) the stateless revision.</summary>
+    public static bool IsModern(HttpRequest request, JsonRpcMessage message)
+    {
+        if (request.Headers["Mcp-Session-Id"].Count > 0)
+        {
+            return false;
+        }
+
+        var header = request.Headers["MCP-Protocol-Version"].ToString();
+        if (header.Length > 0)
+        {
+            return Array.IndexOf(ProtocolVersions.Sessioned, header) < 0;
+        }
+
+        if (message is JsonRpcRequest { Method: RequestMethods.Initialize })
+        {
+            return false;
+        }
+
+        return message switch
+        {
+            JsonRpcRequest r => r.Method == DiscoverMethod || ModernMeta.VersionOf(r.Params) is not null,
+            JsonRpcNotification n => ModernMeta.VersionOf(n.Params) is not null,
+            _ => false,
+        };
+    }
+
+    public async Task PostAsync(HttpContext http, string route, Caller caller, JsonRpcMessage message)
+    {
+        if (message is JsonRpcNotification)
+        {
+            // 2026-07-28 defines no client notifications over HTTP (closing a stream cancels its request).
+            http.Response.StatusCode = StatusCodes.Status202Accepted;
+            return;
+        }
+
+        if (message is not JsonRpcRequest request)
+        {
+            await ErrorAsync(http, StatusCodes.Status400BadRequest, null, JsonRpcErrors.InvalidRequest, "Clients of MCP 2026-07-28 send requests only; input for a server travels in inputResponses on a retry of the original request.").ConfigureAwait(false);
+            return;
+        }
+
+        if (request.Method is RequestMethods.Initialize or "ping" or "logging/setLevel")
+        {
+            await ErrorAsync(http, StatusCodes.Status404NotFound, request.Id, JsonRpcErrors.MethodNotFound,
+                $"{request.Method} is not part of MCP 2026-07-28 (there is no handshake or session; the log level travels in each request's _meta). Send it with a 2025 MCP-Protocol-Version to use a session.").ConfigureAwait(false);
+            return;
+        }
+
+        if (Validate(http.Request, request) is { } invalid)
+        {
+            await ErrorAsync(http, StatusCodes.Status400BadRequest, request.Id, invalid.Code, invalid.Message, invalid.Data).ConfigureAwait(false);
+            return;
+        }
+
+        var context = sessions.ContextFor(route, caller, ModernMeta.Of(request.Params)?[ModernMeta.ClientCapabilities] as JsonObject);
+        if (request.Method == DiscoverMethod)
+        {
+            await WriteJsonAsync(http, StatusCodes.Status200OK, await DiscoverAsync(context, request, http.RequestAborted).ConfigureAwait(false)).ConfigureAwait(false);
+            return;
+        }
+
+        var info = new RequestInfo(ModernMeta.Of(request.Params));
+        if ((request.Params as JsonObject)?["requestState"] is JsonValue state && RequestFields.String(state) is { } text && text.StartsWith(StatePrefix, StringComparison.Ordinal))
+        {
+            await ResumeAsync(http, context, request, text, info).ConfigureAwait(false);
+            return;
+        }
+
+        if (request.Method == RequestMethods.ToolsCall && await CheckParamHeadersAsync(http.Request, context, request, http.RequestAborted).ConfigureAwait(false) is { } mismatch)
+        {
+            await ErrorAsync(http, StatusCodes.Status400BadRequest, request.Id, HeaderMismatch, mismatch).ConfigureAwait(false);
+            return;
+        }
+
+        // Mcp-Param-* headers mirror tool arguments the tool marks with x-mcp-header; intermediaries pass them on.
+        var parameterHeaders = http.Request.Headers.Where(h => h.Key.StartsWith(ModernHttpTransport.ParamHeaderPrefix, StringComparison.OrdinalIgnoreCase))
+            .Select(h => new KeyValuePair<string, string>(h.Key, h.Value.ToString())).ToList();
+        if (parameterHeaders.Count > 0)
+        {
+            request.Context = new JsonRpcMessageContext { Items = new Dictionary<string, object?> { [ModernHttpTransport.ParamHeadersKey] = parameterHeaders } };
+        }
+
+        // Ids are the client's own and several clients of one caller share a context: run under a unique one.
+        var clientId = request.Id;
+        request.Id = new RequestId(Interlocked.Increment(ref s_nextId));
+        var exchange = new Exchange(request.Id, request.Method);
+        var router = context.IsAggregate ? (IMcpRouter)aggregate : PassthroughRouter.Instance;
+        var response = pipeline.RunAsync(context, request, exchange, router, CancellationToken.None);
+        await StreamAsync(http, context, new Flow(exchange, response, info, new JsonObject()), clientId).ConfigureAwait(false);
+    }
+
+    // The header checks of the 2026-07-28 transport: version supported and equal to the body's, method and
+    // name mirrored exactly, so that what was routed and decided on is what runs.
+    private static (int Code, string Message, JsonNode? Data)? Validate(HttpRequest http, JsonRpcRequest request)
+    {
+        var header = http.Headers["MCP-Protocol-Version"].ToString();
+        if (header.Length == 0)
+        {
+            return (HeaderMismatch, "Missing MCP-Protocol-Version header; MCP 2026-07-28 requires it on every POST.", null);
+        }
+
+        if (Array.IndexOf(Supported, header) < 0)
+        {
+            return (UnsupportedProtocolVersion, "Unsupported protocol version", new JsonObject
+            {
+                ["supported"] = new JsonArray([.. Supported.Select(v => (JsonNode)v)]),
+                ["requested"] = header,
+            });
+        }
+
+        if (ModernMeta.Of(request.Params) is not { } meta)
+        {
+            return (JsonRpcErrors.InvalidParams, $"params._meta is missing; MCP 2026-07-28 requests carry \"{ModernMeta.ProtocolVersion}\" and \"{ModernMeta.ClientCapabilities}\" there.", null);
+        }
+
+        if (RequestFields.String(meta[ModernMeta.ProtocolVersion]) is not { } body)
+        {
+            return (JsonRpcErrors.InvalidParams, $"params._meta[\"{ModernMeta.ProtocolVersion}\"] is missing; it must equal the MCP-Protocol-Version header.", null);
+        }
+
+        if (meta[ModernMeta.ClientCapabilities] is not JsonObject)
+        {
+            return (JsonRpcErrors.InvalidParams, $"params._meta[\"{ModernMeta.ClientCapabilities}\"] is missing or not an object; send {{}} when the client has none.", null);
+        }
+
+        if (body != header)
+        {
+            return (HeaderMismatch, $"Header mismatch: MCP-Protocol-Version is '{header}' but params._meta[\"{ModernMeta.ProtocolVersion}\"] is '{body ?? "(missing)"}'.", null);
+        }
+
+        var method = http.Headers["Mcp-Method"].ToString();
+        if (method.Length == 0)
+        {
+            return (HeaderMismatch, "Missing Mcp-Method header; MCP 2026-07-28 requires it on every POST.", null);
+        }
+
+        if (method != request.Method)
+        {
+            return (HeaderMismatch, $"Header mismatch: Mcp-Method header value '{method}' does not match body value '{request.Method}'.", null);
+        }
+
+        if (ModernHeaders.RequiresName(request.Method))
+        {
+            var raw = http.Headers["Mcp-Name"];
+            if (raw.Count == 0)
+            {
+                return (HeaderMismatch, $"Missing Mcp-Name header; {request.Method} requires it.", null);
+            }
+
+            if (ModernHeaders.Decode(raw.ToString()) is not { } name)
+            {
+                return (HeaderMismatch, "Invalid Mcp-Name header: it holds characters a header may not carry, or bad Base64 in the =?base64?...?= form.", null);
+            }
+
+            var expected = ModernHeaders.NameOf(request.Method, request.Params as JsonObject);
+            if (name != expected)
+            {
+                return (HeaderMismatch, $"Header mismatch: Mcp-Name header value '{name}' does not match body value '{expected}'.", null);
+            }
+        }
+
+        return null;
+    }
+
+    // A 2026-07-28 server checks Mcp-Param-* headers against the arguments its tool marks with x-mcp-header.
+    // A 2025 upstream knows nothing of them, so for those Warden is the server that checks.
+    private async Task<string?> CheckParamHeadersAsync(HttpRequest http, GatewaySession context, JsonRpcRequest request, CancellationToken cancellationToken)
+    {
+        var headers = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        foreach (var (key, value) in http.Headers)
+        {
+            if (key.StartsWith(ModernHttpTransport.ParamHeaderPrefix, StringComparison.OrdinalIgnoreCase))
+            {
+                if (ModernHeaders.Decode(value.ToString()) is not { } decoded)
+                {
+                    return $"Invalid {key} header: it holds characters a header may not carry, or bad Base64 in the =?base64?...?= form.";
+                }
+
+                headers[key[ModernHttpTransport.ParamHeaderPrefix.Length..]] = decoded;
+            }
+        }
+
+        var target = (context.IsAggregate ? (IMcpRouter)aggregate : PassthroughRouter.Instance).Resolve(context, request);
+        if (target.Server is null || target.Name is null
+            || (await context.GetConnectionAsync(target.Server, cancellationToken).ConfigureAwait(false)).Connection is not { Modern: false } connection)
+        {
+            return null;
+        }
+
+        if (await SchemaOfAsync(context, connection, target.Name, cancellationToken).ConfigureAwait(false) is not { } schema
+            || schema["properties"] is not JsonObject properties)
+        {
+            return null;
+        }
+
+        var arguments = target.Arguments as JsonObject;
+        foreach (var (property, definition) in properties)
+        {
+            if (RequestFields.String(definition?["x-mcp-header"]) is not { } header)
+            {
+                continue;
+            }
+
+            var value = arguments?[property];
+            headers.TryGetValue(header, out var sent);
+            if (value is null)
+            {
+                if (sent is not null)
+                {
+                    return $"Header mismatch: Mcp-Param-{header} was sent but argument '{property}' is absent.";
+                }
+
+                continue;
+            }
+
+            if (sent is null)
+            {
+                return $"Missing required Mcp-Param-{header} header for argument '{property}' (annotated with x-mcp-header).";
+            }
+
+            if (!SameValue(value, sent))
+            {
+                return $"Header mismatch: Mcp-Param-{header} header value '{sent}' does not match argument '{property}' value '{value.ToJsonString()}'.";
+            }
+        }
+
+        return null;
+    }
+
+    private static bool SameValue(JsonNode value, string header)
+    {
+        if (value is not JsonValue v)
+        {
+            return false;
+        }
+
+        return v.GetValueKind() switch
+        {
+            JsonValueKind.String => v.GetValue<string>() == header,
+            JsonValueKind.True => header == "true",
+            JsonValueKind.False => header == "false",
+            JsonValueKind.Number => decimal.TryParse(header, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var h)
+                && decimal.TryParse(v.ToJsonString(), System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var b) && h == b,
+            _ => false,
+        };
+    }
+
+    private static async Task<JsonObject?> SchemaOfAsync(GatewaySession context, UpstreamConnection connection, string tool, CancellationToken cancellationToken)
+    {
+        if (context.ToolSchemas.TryGetValue((connection.ServerName, tool), out var cached))
+        {
+            return cached;
+        }
+
+        string? cursor = null;
+        for (var page = 0; page < 100; page++)
+        {
+            var parameters = cursor is null ? null : new JsonObject { ["cursor"] = cursor };
+            var response = await connection.SendRequestAsync(new JsonRpcRequest { Id = new RequestId(0), Method = RequestMethods.ToolsList, Params = parameters }, null, null, cancellationToken).ConfigureAwait(false);
+            if (response is not JsonRpcResponse { Result: JsonObject result })
+            {
+                break;
+            }
+
+            foreach (var item in (result["tools"] as JsonArray ?? []).OfType<JsonObject>())
+            {
+                if (RequestFields.String(item["name"]) is { } name && item["inputSchema"] is JsonObject schema)
+                {
+                    context.ToolSchemas[(connection.ServerName, name)] = (JsonObject)schema.DeepClone();
+                }
+            }
+
+            if ((cursor = RequestFields.String(result["nextCursor"])) is null)
+            {
+                break;
+            }
+        }
+
+        return context.ToolSchemas.GetValueOrDefault((connection.ServerName, tool));
+    }
+
+    private async Task<JsonRpcMessageWithId> DiscoverAsync(GatewaySession context, JsonRpcRequest request, CancellationToken cancellationToken)
+    {
+        var servers = context.IsAggregate ? upstreams.Servers.Select(s => s.Name).ToList() : [context.Ticket.Route];
+        var links = await Task.WhenAll(servers.Select(s => context.GetConnectionAsync(s, cancellationToken))).ConfigureAwait(false);
+        var capabilities = new JsonObject();
+        var instructions = new List<string>();
+        for (var i = 0; i < servers.Count; i++)
+        {
+            if (links[i].Connection?.InitializeResult is not { } upstream)
+            {
+                LogLeftOut(servers[i], links[i].Error ?? "no result");
+                continue;
+            }
+
+            if (upstream["capabilities"] is JsonObject caps)
+            {
+                Handshake.Merge(capabilities, caps);
+            }
+
+            if (RequestFields.String(upstream["instructions"]) is { Length: > 0 } text)
+            {
+                instructions.Add(context.IsAggregate ? $"[{servers[i]}] {text}" : text);
+            }
+        }
+
+        if (!context.IsAggregate && links[0].Connection is null)
+        {
+            return JsonRpcErrors.Create(request.Id, JsonRpcErrors.UpstreamUnavailable, links[0].Error!);
+        }
+
+        // Revision-specific or per-connection capabilities of a 2025 upstream mean nothing here.
+        capabilities.Remove("logging");
+        capabilities.Remove("completions") ;
+        if (context.IsAggregate)
+        {
+            capabilities.Remove("experimental");
+        }
+
+        var result = new JsonObject
+        {
+            ["resultType"] = "complete",
+            ["supportedVersions"] = new JsonArray([.. Supported.Select(v => (JsonNode)v)]),
+            ["capabilities"] = capabilities,
+            ["_meta"] = new JsonObject { [ModernMeta.ServerInfo] = Handshake.ServerInfo(context.IsAggregate ? "Warden (all servers)" : $"Warden: {context.Ticket.Route}") },
+        };
+        if (instructions.Count > 0)
+        {
+            result["instructions"] = string.Join("\n\n", instructions);
+        }
+
+        return new JsonRpcResponse { Id = request.Id, Result = result };
+    }
+
+    private async Task ResumeAsync(HttpContext http, GatewaySession context, JsonRpcRequest request, string state, RequestInfo info)
+    {
+        if (!context.Parked.TryRemove(state, out var parked))
+        {
+            await ErrorAsync(http, StatusCodes.Status400BadRequest, request.Id, JsonRpcErrors.InvalidParams,
+                "requestState is unknown or expired: Warden holds a request that waits for input for the server's timeout, on the replica that asked. Send the original request again without requestState and inputResponses.").ConfigureAwait(false);
+            return;
+        }
+
+        var answers = (request.Params as JsonObject)?["inputResponses"] as JsonObject;
+        foreach (var (key, input) in parked.Inputs.ToList())
+        {
+            if (answers?[key] is { } answer && long.TryParse(key, out var serverRequestId))
+            {
+                parked.Inputs.Remove(key);
+                var message = answer is JsonObject o && o["error"] is JsonObject error && !o.ContainsKey("result")
+                    ? JsonRpcErrors.Create(new RequestId(serverRequestId), error["code"]?.GetValue<int>() ?? JsonRpcErrors.InternalError, RequestFields.String(error["message"]) ?? "error")
+                    : (JsonRpcMessageWithId)new JsonRpcResponse { Id = new RequestId(serverRequestId), Result = answer.DeepClone() };
+                await context.AnswerAsync(message).ConfigureAwait(false);
+            }
+        }
+
+        await StreamAsync(http, context, parked with { Info = info }, request.Id).ConfigureAwait(false);
+    }
+
+    // Streams one request's outcome: plain JSON when nothing comes before the answer, SSE as soon as a
+    // notification does. A server-to-client request from a 2025 upstream ends this round with input_required.
+    private async Task StreamAsync(HttpContext http, GatewaySession context, Flow flow, RequestId clientId)
+    {
+        var sse = false;
+        var exchange = flow.Exchange;
+        try
+        {
+            while (true)
+            {
+                while (exchange.Related.TryRead(out var related))
+                {
+                    switch (related)
+                    {
+                        case JsonRpcRequest ask:
+                            if (flow.Info.Supports(ask.Method))
+                            {
+                                flow.Inputs[ask.Id.ToString()] = new JsonObject { ["method"] = ask.Method, ["params"] = ask.Params?.DeepClone() };
+                            }
+                            else
+                            {
+                                await context.AnswerAsync(JsonRpcErrors.Create(ask.Id, JsonRpcErrors.MethodNotFound, $"The client did not declare the capability {ask.Method} needs.")).ConfigureAwait(false);
+                            }
+
+                            break;
+                        case JsonRpcNotification notification when flow.Info.Wants(notification):
+                            if (!sse)
+                            {
+                                StartSse(http);
+                                sse = true;
+                            }
+
+                            await WriteSseAsync(http, notification).ConfigureAwait(false);
+                            break;
+                    }
+                }
+
+                if (flow.Inputs.Count > 0)
+                {
+                    await WriteFinalAsync(http, sse, new JsonRpcResponse { Id = clientId, Result = Park(context, flow) }).ConfigureAwait(false);
+                    return;
+                }
+
+                if (flow.Response.IsCompleted)
+                {
+                    break;
+                }
+
+                await Task.WhenAny(flow.Response, exchange.Related.WaitToReadAsync(http.RequestAborted).AsTask()).ConfigureAwait(false);
+                http.RequestAborted.ThrowIfCancellationRequested();
+            }
+        }
+        catch (OperationCanceledException) when (http.RequestAborted.IsCancellationRequested)
+        {
+            // Closing the response stream is how a 2026-07-28 client cancels.
+            await context.CancelAsync(exchange.ClientId, "The client closed the response stream.").ConfigureAwait(false);
+            exchange.Complete();
+            return;
+        }
+
+        exchange.Complete();
+        while (exchange.Related.TryRead(out var late))
+        {
+            if (sse && late is JsonRpcNotification n && flow.Info.Wants(n))
+            {
+                await WriteSseAsync(http, n).ConfigureAwait(false);
+            }
+        }
+
+        var final = await flow.Response.ConfigureAwait(false);
+        final.Id = clientId;
+        if (final is JsonRpcResponse { Result: JsonObject result })
+        {
+            Complete(exchange.Method, result);
+        }
+
+        await WriteFinalAsync(http, sse, final).ConfigureAwait(false);
+    }
+
+    // Results of 2025 upstreams lack the fields 2026-07-28 requires; lists Warden filters per caller are private.
+    private static void Complete(string method, JsonObject result)
+    {
+        if (!result.ContainsKey("resultType"))
+        {
+            result["resultType"] = "complete";
+        }
+
+        if (method is RequestMethods.ToolsList or RequestMethods.PromptsList or RequestMethods.ResourcesList or RequestMethods.ResourcesTemplatesList or RequestMethods.ResourcesRead)
+        {
+            if (result["ttlMs"] is null)
+            {
+                result["ttlMs"] = 0;
+            }
+
+            result["cacheScope"] = "private";
+        }
+    }
+
+    private JsonObject Park(GatewaySession context, Flow flow)
+    {
+        var key = StatePrefix + Convert.ToHexString(RandomNumberGenerator.GetBytes(16));
+        context.Parked[key] = flow;
+        var timeout = (flow.Exchange.Server is { } server ? upstreams.Find(server)?.Timeout : null) ?? TimeSpan.FromSeconds(60);
+        _ = ExpireAsync(context, key, flow, timeout);
+        var inputs = new JsonObject();
+        foreach (var (id, input) in flow.Inputs)
+        {
+            inputs[id] = input!.DeepClone();
+        }
+
+        return new JsonObject { ["resultType"] = "input_required", ["inputRequests"] = inputs, ["requestState"] = key };
+    }
+
+    private async Task ExpireAsync(GatewaySession context, string key, Flow flow, TimeSpan timeout)
+    {
+        await Task.Delay(timeout).ConfigureAwait(false);
+        if (context.Parked.TryRemove(new KeyValuePair<string, Flow>(key, flow)))
+        {
+            LogInputExpired(flow.Exchange.Method, flow.Exchange.Server ?? "?");
+            await context.CancelAsync(flow.Exchange.ClientId, "The client did not answer the input request in time.").ConfigureAwait(false);
+            flow.Exchange.Complete();
+        }
+    }
+
+    private static async Task WriteFinalAsync(HttpContext http, bool sse, JsonRpcMessageWithId message)
+    {
+        if (sse)
+        {
+            await WriteSseAsync(http, message).ConfigureAwait(false);
+            return;
+        }
+
+        var status = message is JsonRpcError { Error.Code: var code } ? code switch
+        {
+            JsonRpcErrors.MethodNotFound => StatusCodes.Status404NotFound,
+            HeaderMismatch or MissingRequiredClientCapability or UnsupportedProtocolVersion => StatusCodes.Status400BadRequest,
+            _ => StatusCodes.Status200OK,
+        } : StatusCodes.Status200OK;
+        await WriteJsonAsync(http, status, message).ConfigureAwait(false);
+    }
+
+    private static void StartSse(HttpContext http)
+    {
+        http.Response.StatusCode = StatusCodes.Status200OK;
+        http.Response.ContentType = "text/event-stream";
+        http.Response.Headers.CacheControl = "no-cache,no-store";
+        http.Response.Headers["X-Accel-Buffering"] = "no";
+        http.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();
+    }
+
+    private static async Task WriteSseAsync(HttpContext http, JsonRpcMessage message)
+    {
+        var body = http.Response.Body;
+        await body.WriteAsync(SseData, http.RequestAborted).ConfigureAwait(false);
+        await JsonSerializer.SerializeAsync(body, message, McpJsonSerialization.Message, http.RequestAborted).ConfigureAwait(false);
+        await body.WriteAsync("\n\n"u8.ToArray(), http.RequestAborted).ConfigureAwait(false);
+        await body.FlushAsync(http.RequestAborted).ConfigureAwait(false);
+    }
+
+    private static async Task WriteJsonAsync(HttpContext http, int status, JsonRpcMessage message)
+    {
+        http.Response.StatusCode = status;
+        http.Response.ContentType = "application/json";
+        await JsonSerializer.SerializeAsync(http.Response.Body, message, McpJsonSerialization.Message, http.RequestAborted).ConfigureAwait(false);
+    }
+
+    private static Task ErrorAsync(HttpContext http, int status, RequestId? id, int code, string message, JsonNode? data = null)
+    {
+        var error = new JsonObject { ["code"] = code, ["message"] = message };
+        if (data is not null)
+        {
+            error["data"] = data;
+        }
+
+        var body = new JsonObject { ["jsonrpc"] = "2.0", ["id"] = id is { } i ? JsonSerializer.SerializeToNode(i, McpJsonSerialization.Options) : null, ["error"] = error };
+        http.Response.StatusCode = status;
+        http.Response.ContentType = "application/json";
+        return http.Response.WriteAsync(body.ToJsonString(), Encoding.UTF8);
+    }
+
+    public const int HeaderMismatch = -32020;
+    public const int MissingRequiredClientCapability = -32021;
+    public const int UnsupportedProtocolVersion = -32022;
+
+    /// <summary>What a request declared about itself in <c>_meta</c>: its capabilities and the log level it wants.</summary>
+    internal sealed class RequestInfo(JsonObject? meta)
+    {
+        private static readonly string[] Levels = ["debug", "info", "notice", "warning", "error", "critical", "alert", "emergency"];
+        private readonly JsonObject? _capabilities = meta?[ModernMeta.ClientCapabilities] as JsonObject;
+        private readonly int _logLevel = Array.IndexOf(Levels, RequestFields.String(meta?[ModernMeta.LogLevel]) ?? "");
+
+        public bool Supports(string method) => method switch
+        {
+            "sampling/createMessage" => _capabilities?["sampling"] is not null,
+            "elicitation/create" => _capabilities?["elicitation"] is not null,
+            "roots/list" => _capabilities?["roots"] is not null,
+            _ => false,
+        };
+
+        // Log messages only for requests that asked for them, at or above the level asked.
+        public bool Wants(JsonRpcNotification notification) =>
+            notification.Method != "notifications/message"
+            || (_logLevel >= 0 && Array.IndexOf(Levels, RequestFields.String((notification.Params as JsonObject)?["level"]) ?? "") >= _logLevel);
+    }
+
+    [LoggerMessage(EventId = 1101, Level = LogLevel.Warning, Message = "server/discover: {Server} left out: {Error}")]
+    private partial void LogLeftOut(string server, string error);
+
+    [LoggerMessage(EventId = 1102, Level = LogLevel.Information, Message = "{Method} on {Server} waited for client input past its timeout; cancelled")]
+    private partial void LogInputExpired(string method, string server);
+}
+
+/// <summary>A stateless request in flight across its input_required rounds.</summary>
+internal sealed record Flow(Exchange Exchange, Task<JsonRpcMessageWithId> Response, ModernHandler.RequestInfo Info, JsonObject Inputs);

@@ -1,0 +1,161 @@
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json.Nodes;
+using Microsoft.Extensions.Logging;
+using ModelContextProtocol.Protocol;
+using Warden.Core.Configuration;
+using Warden.Gateway.Mcp;
+
+namespace Warden.Gateway.Upstreams;
+
+// The stateless 2026-07-28 side of the registry: which upstreams speak it, and one shared connection to each.
+internal sealed partial class UpstreamRegistry
+{
+    private const string DiscoverMethod = "server/discover";
+
+    /// <summary>
+    /// True when the server speaks the stateless revision: its config pins <c>protocolVersion: 2026-07-28</c>,
+    /// or (HTTP, no pinned version) it answers <c>server/discover</c> listing that revision. Cached per config
+    /// generation, as the spec asks clients to cache the era per origin.
+    /// </summary>
+    public async Task<bool> IsModernAsync(ServerConfig server, CancellationToken cancellationToken)
+    {
+        if (server.ProtocolVersion is { } pinned)
+        {
+            return string.CompareOrdinal(pinned, ProtocolVersions.Stateless) >= 0;
+        }
+
+        if (server.Kind != UpstreamKind.Http || server.Transport == HttpTransport.Sse || !_servers.TryGetValue(server.Name, out var state))
+        {
+            return false;
+        }
+
+        if (state.Modern is { } known)
+        {
+            return known;
+        }
+
+        var probe = await ProbeAsync(server, cancellationToken).ConfigureAwait(false);
+        if (probe is { } modern)
+        {
+            state.Modern = modern;
+        }
+
+        return probe ?? false;
+    }
+
+    // A stateless server/discover: a result listing 2026-07-28 means modern; any other answer means legacy;
+    // no answer at all means unknown (the server may be down), so nothing is cached.
+    private async Task<bool?> ProbeAsync(ServerConfig server, CancellationToken cancellationToken)
+    {
+        var body = "{\"jsonrpc\":\"2.0\",\"id\":0,\"method\":\"server/discover\",\"params\":{\"_meta\":{\"" + ModernMeta.ProtocolVersion + "\":\"" + ProtocolVersions.Stateless
+            + "\",\"" + ModernMeta.ClientCapabilities + "\":{}}}}";
+        using var post = new HttpRequestMessage(HttpMethod.Post, server.Url) { Content = new StringContent(body, Encoding.UTF8) };
+        post.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+        post.Headers.Accept.ParseAdd("application/json");
+        post.Headers.Accept.ParseAdd("text/event-stream");
+        post.Headers.TryAddWithoutValidation("MCP-Protocol-Version", ProtocolVersions.Stateless);
+        post.Headers.TryAddWithoutValidation("Mcp-Method", DiscoverMethod);
+        foreach (var (key, value) in server.Headers)
+        {
+            post.Headers.TryAddWithoutValidation(key, value);
+        }
+
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(server.ConnectTimeout);
+        try
+        {
+            using var response = await _httpClient.SendAsync(post, HttpCompletionOption.ResponseHeadersRead, timeout.Token).ConfigureAwait(false);
+            var text = await response.Content.ReadAsStringAsync(timeout.Token).ConfigureAwait(false);
+            if (string.Equals(response.Content.Headers.ContentType?.MediaType, "text/event-stream", StringComparison.OrdinalIgnoreCase))
+            {
+                text = string.Join('\n', text.Split('\n').Where(l => l.StartsWith("data:", StringComparison.Ordinal)).Select(l => l[5..].TrimStart()));
+            }
+
+            var modern = response.IsSuccessStatusCode && Parse(text)?["result"]?["supportedVersions"] is JsonArray versions
+                && versions.Any(v => RequestFields.String(v) == ProtocolVersions.Stateless);
+            LogProbed(server.Name, modern ? ProtocolVersions.Stateless : "2025 (initialize)");
+            return modern;
+        }
+        catch (Exception ex) when (ex is HttpRequestException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
+        {
+            return null;
+        }
+    }
+
+    private static JsonNode? Parse(string text)
+    {
+        try
+        {
+            return JsonNode.Parse(text);
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>
+    /// The one connection Warden keeps to a stateless upstream: every request is an independent POST, so all
+    /// callers share it. Its <see cref="UpstreamConnection.InitializeResult"/> holds the server/discover result.
+    /// </summary>
+    public async Task<ConnectResult> ConnectModernAsync(ServerConfig server, CancellationToken cancellationToken)
+    {
+        if (!_servers.TryGetValue(server.Name, out var state))
+        {
+            return ConnectResult.Fail($"Server '{server.Name}' is not configured.");
+        }
+
+        while (true)
+        {
+            var existing = state.Shared;
+            if (existing is { IsCompleted: false })
+            {
+                return await existing.WaitAsync(cancellationToken).ConfigureAwait(false);
+            }
+
+            if (existing is { IsCompletedSuccessfully: true } && existing.Result.Connection is { IsClosed: false })
+            {
+                return existing.Result;
+            }
+
+            var started = new TaskCompletionSource<ConnectResult>(TaskCreationOptions.RunContinuationsAsynchronously);
+            if (Interlocked.CompareExchange(ref state.Shared, started.Task, existing) != existing)
+            {
+                continue;
+            }
+
+            var result = await OpenModernAsync(state, server).ConfigureAwait(false);
+            started.SetResult(result);
+            return result;
+        }
+    }
+
+    private async Task<ConnectResult> OpenModernAsync(ServerState state, ServerConfig server)
+    {
+        if (_disposed)
+        {
+            return ConnectResult.Fail("Warden is shutting down.");
+        }
+
+        var logger = _loggerFactory.CreateLogger($"Warden.Upstream.{server.Name}");
+        var connection = new UpstreamConnection(server, new ModernHttpTransport(server, _httpClient, logger), shared: true, logger, _time) { Modern = true };
+        _live[connection] = 0;
+        _ = connection.Completion.ContinueWith(_ => _live.TryRemove(connection, out byte _), TaskScheduler.Default);
+
+        var response = await connection.SendRequestAsync(new JsonRpcRequest { Id = new RequestId(0), Method = DiscoverMethod }, null, null, CancellationToken.None, server.ConnectTimeout).ConfigureAwait(false);
+        if (response is not JsonRpcResponse { Result: JsonObject result })
+        {
+            await DisposeConnectionAsync(connection).ConfigureAwait(false);
+            return Failed(state, server, $"Upstream server '{server.Name}' did not answer server/discover: {(response as JsonRpcError)?.Error.Message ?? "no result"}");
+        }
+
+        connection.InitializeResult = result;
+        state.Succeeded();
+        state.LastError = null;
+        return ConnectResult.Ok(connection);
+    }
+
+    [LoggerMessage(EventId = 2104, Level = LogLevel.Information, Message = "Upstream {Server} speaks MCP {Era}")]
+    private partial void LogProbed(string server, string era);
+}
