@@ -67,15 +67,24 @@ public sealed class ForwardingTests
     public async Task Progress_FromUpstream_ReachesClient()
     {
         await using var warden = await WardenHost.StartAsync(Configs.StdioTestServer());
-        await using var client = await warden.ConnectAsync("/mcp/test");
-        var updates = new List<ProgressNotificationValue>();
-        var progress = new SynchronousProgress(updates);
+        // A client-lifetime handler: the SDK drops its per-call progress handler once the response is
+        // handled, and handles each message on its own thread-pool item, so late updates could miss it.
+        var progress = new ProgressCollector(expected: 3);
+        var options = new McpClientOptions
+        {
+            Handlers = new McpClientHandlers { NotificationHandlers = [new(NotificationMethods.ProgressNotification, progress.HandleAsync)] },
+        };
+        await using var client = await warden.ConnectAsync("/mcp/test", options);
 
-        var result = await client.CallToolAsync("test_tool_with_progress", progress: progress);
+        var result = await client.CallToolAsync(
+            "progress",
+            new Dictionary<string, object?> { ["steps"] = 3, ["delayMs"] = 1 },
+            options: new RequestOptions { ProgressToken = new ProgressToken("stdio-progress") });
+        var updates = await progress.All.WaitAsync(TimeSpan.FromSeconds(10));
 
-        Assert.NotEqual(true, result.IsError);
-        Assert.NotEmpty(updates);
-        Assert.Equal(updates.Select(u => u.Progress).Order(), updates.Select(u => u.Progress));
+        Assert.Equal("completed 3 steps", Assert.IsType<TextContentBlock>(result.Content[0]).Text);
+        Assert.All(updates, u => Assert.Equal("stdio-progress", u.ProgressToken.ToString()));
+        Assert.Equal([1.0f, 2.0f, 3.0f], updates.Select(u => u.Progress.Progress).Order());
     }
 
     [Fact]
@@ -100,16 +109,5 @@ public sealed class ForwardingTests
 
         Assert.NotEqual(true, result.IsError);
         Assert.Contains("sampled answer 7", string.Concat(result.Content.OfType<TextContentBlock>().Select(c => c.Text)));
-    }
-
-    private sealed class SynchronousProgress(List<ProgressNotificationValue> sink) : IProgress<ProgressNotificationValue>
-    {
-        public void Report(ProgressNotificationValue value)
-        {
-            lock (sink)
-            {
-                sink.Add(value);
-            }
-        }
     }
 }
