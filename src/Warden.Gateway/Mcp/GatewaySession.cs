@@ -268,11 +268,19 @@ internal sealed class GatewaySession : IUpstreamListener, IAsyncDisposable
     }
 
     // A message the upstream sent on its own goes on the stream of the request it belongs to when that
-    // request is still open, else on the GET stream (buffered until the client opens one).
+    // request is still open, else on the GET stream (buffered until the client opens one). Change
+    // notifications belong to no request: they always take the GET (or subscriptions/listen) stream.
     private void Deliver(UpstreamConnection connection, JsonRpcMessage message, object? relatedTag)
     {
         if (relatedTag is Exchange related && related.TryRelay(message))
         {
+            return;
+        }
+
+        if (message is JsonRpcNotification { Method: NotificationMethods.ToolListChangedNotification or NotificationMethods.PromptListChangedNotification
+            or NotificationMethods.ResourceListChangedNotification or NotificationMethods.ResourceUpdatedNotification })
+        {
+            _unsolicited.Writer.TryWrite(message);
             return;
         }
 

@@ -29,6 +29,8 @@ internal sealed partial class ModernHandler(
     ILogger<ModernHandler> logger)
 {
     public const string DiscoverMethod = "server/discover";
+    public const string ListenMethod = "subscriptions/listen";
+    private const string SubscriptionIdKey = "io.modelcontextprotocol/subscriptionId";
     private const string StatePrefix = "warden:";
     private static readonly byte[] SseData = "event: message\ndata: "u8.ToArray();
     private static long s_nextId;
@@ -117,6 +119,13 @@ internal sealed partial class ModernHandler(
         if (parameterHeaders.Count > 0)
         {
             request.Context = new JsonRpcMessageContext { Items = new Dictionary<string, object?> { [ModernHttpTransport.ParamHeadersKey] = parameterHeaders } };
+        }
+
+        if (request.Method == ListenMethod && (context.IsAggregate
+            || (await context.GetConnectionAsync(context.Ticket.Route, http.RequestAborted).ConfigureAwait(false)).Connection is { Modern: false }))
+        {
+            await ListenBridgedAsync(http, context, request).ConfigureAwait(false);
+            return;
         }
 
         // Ids are the client's own and several clients of one caller share a context: run under a unique one.
@@ -422,6 +431,12 @@ internal sealed partial class ModernHandler(
 
                             break;
                         case JsonRpcNotification notification when flow.Info.Wants(notification):
+                            if (exchange.Method == ListenMethod)
+                            {
+                                // The upstream tagged it with the id Warden gave the listen request; the client knows its own.
+                                Tag(notification.Params, clientId);
+                            }
+
                             if (!sse)
                             {
                                 StartSse(http);
@@ -470,9 +485,144 @@ internal sealed partial class ModernHandler(
         if (final is JsonRpcResponse { Result: JsonObject result })
         {
             Complete(exchange.Method, result);
+            if (exchange.Method == ListenMethod)
+            {
+                Tag(result, clientId);
+            }
         }
 
         await WriteFinalAsync(http, sse, final).ConfigureAwait(false);
+    }
+
+    private static void Tag(JsonNode? parameters, RequestId subscription)
+    {
+        if (parameters is JsonObject p && p["_meta"] is JsonObject meta && meta.ContainsKey(SubscriptionIdKey))
+        {
+            meta[SubscriptionIdKey] = JsonSerializer.SerializeToNode(subscription, McpJsonSerialization.Options);
+        }
+    }
+
+    // subscriptions/listen for 2025 upstreams (and the aggregate): their list_changed and resources/updated
+    // notifications reach the caller's context unsolicited; this stream relays the kinds the client opted in
+    // to, and subscribes upstream to the resources it named, for as long as the client keeps it open.
+    private async Task ListenBridgedAsync(HttpContext http, GatewaySession context, JsonRpcRequest request)
+    {
+        var filter = (request.Params as JsonObject)?["notifications"] as JsonObject;
+        var wanted = new Dictionary<string, string>(StringComparer.Ordinal)
+        {
+            ["toolsListChanged"] = NotificationMethods.ToolListChangedNotification,
+            ["promptsListChanged"] = NotificationMethods.PromptListChangedNotification,
+            ["resourcesListChanged"] = NotificationMethods.ResourceListChangedNotification,
+        }.Where(kv => filter?[kv.Key] is JsonValue v && v.TryGetValue<bool>(out var on) && on).ToDictionary(kv => kv.Value, kv => kv.Key);
+        var uris = (filter?["resourceSubscriptions"] as JsonArray ?? []).Select(RequestFields.String).OfType<string>().ToHashSet(StringComparer.Ordinal);
+
+        if (!context.TryOpenGetStream())
+        {
+            await ErrorAsync(http, StatusCodes.Status409Conflict, request.Id, JsonRpcErrors.InvalidRequest,
+                "This caller already has a subscriptions/listen stream open on this endpoint with the same capabilities; close it first.").ConfigureAwait(false);
+            return;
+        }
+
+        var router = context.IsAggregate ? (IMcpRouter)aggregate : PassthroughRouter.Instance;
+        var subscribed = new List<string>();
+        try
+        {
+            foreach (var server in context.IsAggregate ? upstreams.Servers.Select(s => s.Name) : [context.Ticket.Route])
+            {
+                await context.GetConnectionAsync(server, http.RequestAborted).ConfigureAwait(false);
+            }
+
+            foreach (var uri in uris)
+            {
+                if (await SubscribeAsync(context, router, RequestMethods.ResourcesSubscribe, uri, http.RequestAborted).ConfigureAwait(false))
+                {
+                    subscribed.Add(uri);
+                }
+            }
+
+            var acknowledged = new JsonObject();
+            foreach (var key in wanted.Values)
+            {
+                acknowledged[key] = true;
+            }
+
+            if (subscribed.Count > 0)
+            {
+                acknowledged["resourceSubscriptions"] = new JsonArray([.. subscribed.Select(u => (JsonNode)u)]);
+            }
+
+            var subscription = JsonSerializer.SerializeToNode(request.Id, McpJsonSerialization.Options);
+            StartSse(http);
+            await WriteSseAsync(http, new JsonRpcNotification
+            {
+                Method = "notifications/subscriptions/acknowledged",
+                Params = new JsonObject { ["_meta"] = new JsonObject { [SubscriptionIdKey] = subscription!.DeepClone() }, ["notifications"] = acknowledged },
+            }).ConfigureAwait(false);
+
+            var aborted = http.RequestAborted;
+            while (!aborted.IsCancellationRequested)
+            {
+                using var heartbeat = CancellationTokenSource.CreateLinkedTokenSource(aborted);
+                heartbeat.CancelAfter(TimeSpan.FromSeconds(20));
+                try
+                {
+                    if (!await context.Unsolicited.WaitToReadAsync(heartbeat.Token).ConfigureAwait(false))
+                    {
+                        break;
+                    }
+                }
+                catch (OperationCanceledException) when (!aborted.IsCancellationRequested)
+                {
+                    await http.Response.Body.WriteAsync(":\n\n"u8.ToArray(), aborted).ConfigureAwait(false);
+                    await http.Response.Body.FlushAsync(aborted).ConfigureAwait(false);
+                    continue;
+                }
+
+                while (context.Unsolicited.TryRead(out var message))
+                {
+                    if (message is JsonRpcNotification notification
+                        && (wanted.ContainsKey(notification.Method)
+                            || (notification.Method == NotificationMethods.ResourceUpdatedNotification && RequestFields.String((notification.Params as JsonObject)?["uri"]) is { } uri && subscribed.Contains(uri))))
+                    {
+                        var parameters = notification.Params as JsonObject ?? [];
+                        if (parameters["_meta"] is not JsonObject meta)
+                        {
+                            parameters["_meta"] = meta = [];
+                        }
+
+                        meta[SubscriptionIdKey] = subscription.DeepClone();
+                        notification.Params = parameters;
+                        await WriteSseAsync(http, notification).ConfigureAwait(false);
+                    }
+                }
+
+                context.Touch();
+            }
+        }
+        catch (OperationCanceledException) when (http.RequestAborted.IsCancellationRequested)
+        {
+        }
+        finally
+        {
+            context.CloseGetStream();
+            foreach (var uri in subscribed)
+            {
+                await SubscribeAsync(context, router, RequestMethods.ResourcesUnsubscribe, uri, CancellationToken.None).ConfigureAwait(false);
+            }
+        }
+    }
+
+    private static async Task<bool> SubscribeAsync(GatewaySession context, IMcpRouter router, string method, string uri, CancellationToken cancellationToken)
+    {
+        var request = new JsonRpcRequest { Id = new RequestId(Interlocked.Increment(ref s_nextId)), Method = method, Params = new JsonObject { ["uri"] = uri } };
+        var target = router.Resolve(context, request);
+        if (target.Server is null)
+        {
+            return false;
+        }
+
+        var response = await router.ForwardAsync(context, request, new Exchange(request.Id, method), target, cancellationToken).ConfigureAwait(false);
+        return response is JsonRpcResponse;
     }
 
     // Results of 2025 upstreams lack the fields 2026-07-28 requires; lists Warden filters per caller are private.

@@ -129,6 +129,59 @@ public sealed class StatelessEraTests
     }
 
     [Fact]
+    public async Task Listen_on_a_2025_upstream_relays_the_changes_the_client_opted_in_to()
+    {
+        await using var warden = await WardenHost.StartAsync(Configs.StdioTestServer());
+        using var http = new HttpClient();
+        var url = warden.BaseUrl + "/mcp/test";
+        var listen = Request(41, "subscriptions/listen", new JsonObject
+        {
+            ["notifications"] = new JsonObject { ["toolsListChanged"] = true, ["resourceSubscriptions"] = new JsonArray("test://watched-resource") },
+        });
+        using var post = new HttpRequestMessage(HttpMethod.Post, url) { Content = new StringContent(listen.ToJsonString(), Encoding.UTF8) };
+        post.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+        post.Headers.Accept.ParseAdd("application/json");
+        post.Headers.Accept.ParseAdd("text/event-stream");
+        post.Headers.TryAddWithoutValidation("MCP-Protocol-Version", Version);
+        post.Headers.TryAddWithoutValidation("Mcp-Method", "subscriptions/listen");
+        using var response = await http.SendAsync(post, HttpCompletionOption.ResponseHeadersRead);
+        Assert.Equal("text/event-stream", response.Content.Headers.ContentType?.MediaType);
+        using var stream = new StreamReader(await response.Content.ReadAsStreamAsync());
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+
+        var ack = await NextEventAsync(stream, timeout.Token);
+        Assert.Equal("notifications/subscriptions/acknowledged", ack["method"]!.GetValue<string>());
+        Assert.Equal(41, ack["params"]!["_meta"]!["io.modelcontextprotocol/subscriptionId"]!.GetValue<int>());
+        Assert.True(ack["params"]!["notifications"]!["toolsListChanged"]!.GetValue<bool>());
+        Assert.Equal("test://watched-resource", ack["params"]!["notifications"]!["resourceSubscriptions"]![0]!.GetValue<string>());
+
+        var (status, _) = await PostAsync(http, url, Request(42, "tools/call", new JsonObject { ["name"] = "update_resource", ["arguments"] = new JsonObject { ["uri"] = "test://watched-resource" } }));
+        Assert.Equal(HttpStatusCode.OK, status);
+        var updated = await NextEventAsync(stream, timeout.Token);
+        Assert.Equal("notifications/resources/updated", updated["method"]!.GetValue<string>());
+        Assert.Equal("test://watched-resource", updated["params"]!["uri"]!.GetValue<string>());
+        Assert.Equal(41, updated["params"]!["_meta"]!["io.modelcontextprotocol/subscriptionId"]!.GetValue<int>());
+
+        (status, _) = await PostAsync(http, url, Request(43, "tools/call", new JsonObject { ["name"] = "notify_tools_changed", ["arguments"] = new JsonObject() }));
+        Assert.Equal(HttpStatusCode.OK, status);
+        var changed = await NextEventAsync(stream, timeout.Token);
+        Assert.Equal("notifications/tools/list_changed", changed["method"]!.GetValue<string>());
+    }
+
+    private static async Task<JsonNode> NextEventAsync(StreamReader stream, CancellationToken cancellationToken)
+    {
+        while (await stream.ReadLineAsync(cancellationToken) is { } line)
+        {
+            if (line.StartsWith("data:", StringComparison.Ordinal))
+            {
+                return JsonNode.Parse(line[5..])!;
+            }
+        }
+
+        throw new InvalidOperationException("The listen stream ended.");
+    }
+
+    [Fact]
     public async Task Aggregate_lists_are_qualified_and_marked_private_for_caches()
     {
         await using var warden = await WardenHost.StartAsync(Configs.StdioTestServer());
