@@ -7,7 +7,8 @@
 #
 # Environment (defaults in brackets):
 #   CONCURRENCY [1,16]  DURATION [10s]  WARMUP [5s]  MIX [small=80,large=20]
-#   SMALL_TOOL [echo]  SMALL_ARGS [{"message":"hi"}]  LARGE_TOOL [big_result]  LARGE_ARGS [{"bytes":102400}]
+#   SMALL_TOOL [slow_echo]  SMALL_ARGS [{"message":"hi","delayMs":0}]  (the test server has no `echo`)
+#   LARGE_TOOL [big_result]  LARGE_ARGS [{"bytes":102400}]
 #   OUT [artifacts/bench/e2e-<utc-stamp>.md]
 #   WARDEN_BIN   path of a built `warden` (default: build src/Warden.Cli); the Warden targets are skipped
 #                when it cannot be built or does not listen within 30 s
@@ -24,8 +25,9 @@ DURATION=${DURATION:-10s}
 # needs its own JIT warm-up; 2 s left its p50 several times worse than in steady state.
 WARMUP=${WARMUP:-5s}
 MIX=${MIX:-small=80,large=20}
-SMALL_TOOL=${SMALL_TOOL:-echo}
-SMALL_ARGS=${SMALL_ARGS:-'{"message":"hi"}'}
+# The test server has no `echo` tool; slow_echo with no delay is its small call.
+SMALL_TOOL=${SMALL_TOOL:-slow_echo}
+SMALL_ARGS=${SMALL_ARGS:-'{"message":"hi","delayMs":0}'}
 LARGE_TOOL=${LARGE_TOOL:-big_result}
 LARGE_ARGS=${LARGE_ARGS:-'{"bytes":102400}'}
 OUT=${OUT:-artifacts/bench/e2e-$(date -u +%Y%m%dT%H%M%SZ).md}
