@@ -29,7 +29,6 @@ internal sealed partial class McpHttpHandler(
     ILogger<McpHttpHandler> logger)
 {
     private const string SessionHeader = "Mcp-Session-Id";
-    private static readonly byte[] SseData = "event: message\ndata: "u8.ToArray();
     private static readonly JsonSerializerOptions ErrorJson = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
     private JsonSerializerOptions? _readOptions;
     private int _readDepth;
@@ -166,7 +165,7 @@ internal sealed partial class McpHttpHandler(
             http.Response.Headers[SessionHeader] = session.Id;
         }
 
-        await WriteJsonAsync(http, response).ConfigureAwait(false);
+        await McpResponses.WriteJsonAsync(http, response).ConfigureAwait(false);
     }
 
     private async Task RequestAsync(HttpContext http, GatewaySession session, JsonRpcRequest request)
@@ -185,18 +184,18 @@ internal sealed partial class McpHttpHandler(
             exchange.Complete();
             var response = await responseTask.ConfigureAwait(false);
             response.Id = clientId;
-            await WriteJsonAsync(http, response).ConfigureAwait(false);
+            await McpResponses.WriteJsonAsync(http, response).ConfigureAwait(false);
             return;
         }
 
-        StartSse(http);
+        McpResponses.StartSse(http);
         try
         {
             while (true)
             {
                 while (exchange.Related.TryRead(out var related))
                 {
-                    await WriteSseAsync(http, related).ConfigureAwait(false);
+                    await McpResponses.WriteSseAsync(http, related).ConfigureAwait(false);
                 }
 
                 if (responseTask.IsCompleted)
@@ -211,12 +210,12 @@ internal sealed partial class McpHttpHandler(
             exchange.Complete();
             while (exchange.Related.TryRead(out var late))
             {
-                await WriteSseAsync(http, late).ConfigureAwait(false);
+                await McpResponses.WriteSseAsync(http, late).ConfigureAwait(false);
             }
 
             var final = await responseTask.ConfigureAwait(false);
             final.Id = clientId;
-            await WriteSseAsync(http, final).ConfigureAwait(false);
+            await McpResponses.WriteSseAsync(http, final).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (http.RequestAborted.IsCancellationRequested)
         {
@@ -283,7 +282,7 @@ internal sealed partial class McpHttpHandler(
 
         try
         {
-            StartSse(http);
+            McpResponses.StartSse(http);
             await http.Response.Body.FlushAsync(http.RequestAborted).ConfigureAwait(false);
             var aborted = http.RequestAborted;
             while (!aborted.IsCancellationRequested)
@@ -310,7 +309,7 @@ internal sealed partial class McpHttpHandler(
 
                 while (session.Unsolicited.TryRead(out var message))
                 {
-                    await WriteSseAsync(http, message).ConfigureAwait(false);
+                    await McpResponses.WriteSseAsync(http, message).ConfigureAwait(false);
                 }
 
                 session.Touch();
@@ -434,31 +433,6 @@ internal sealed partial class McpHttpHandler(
         }
 
         return $"The body is not valid JSON-RPC: {ex.Message}";
-    }
-
-    private static void StartSse(HttpContext http)
-    {
-        http.Response.StatusCode = StatusCodes.Status200OK;
-        http.Response.ContentType = "text/event-stream";
-        http.Response.Headers.CacheControl = "no-cache,no-store";
-        http.Response.Headers["X-Accel-Buffering"] = "no";
-        http.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();
-    }
-
-    private static async Task WriteSseAsync(HttpContext http, JsonRpcMessage message)
-    {
-        var body = http.Response.Body;
-        await body.WriteAsync(SseData, http.RequestAborted).ConfigureAwait(false);
-        await JsonSerializer.SerializeAsync(body, message, McpJsonSerialization.Message, http.RequestAborted).ConfigureAwait(false);
-        await body.WriteAsync("\n\n"u8.ToArray(), http.RequestAborted).ConfigureAwait(false);
-        await body.FlushAsync(http.RequestAborted).ConfigureAwait(false);
-    }
-
-    private static async Task WriteJsonAsync(HttpContext http, JsonRpcMessage message)
-    {
-        http.Response.StatusCode = StatusCodes.Status200OK;
-        http.Response.ContentType = "application/json";
-        await JsonSerializer.SerializeAsync(http.Response.Body, message, McpJsonSerialization.Message, http.RequestAborted).ConfigureAwait(false);
     }
 
     internal static Task ErrorAsync(HttpContext http, int status, int code, string message)

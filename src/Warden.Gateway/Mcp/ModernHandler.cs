@@ -32,7 +32,6 @@ internal sealed partial class ModernHandler(
     public const string ListenMethod = "subscriptions/listen";
     private const string SubscriptionIdKey = "io.modelcontextprotocol/subscriptionId";
     private const string StatePrefix = "warden:";
-    private static readonly byte[] SseData = "event: message\ndata: "u8.ToArray();
     private static long s_nextId;
 
     /// <summary>Every revision Warden serves on the same endpoint, newest first.</summary>
@@ -96,7 +95,7 @@ internal sealed partial class ModernHandler(
         var context = sessions.ContextFor(route, caller, ModernMeta.Of(request.Params)?[ModernMeta.ClientCapabilities] as JsonObject);
         if (request.Method == DiscoverMethod)
         {
-            await WriteJsonAsync(http, StatusCodes.Status200OK, await DiscoverAsync(context, request, http.RequestAborted).ConfigureAwait(false)).ConfigureAwait(false);
+            await McpResponses.WriteJsonAsync(http, await DiscoverAsync(context, request, http.RequestAborted).ConfigureAwait(false)).ConfigureAwait(false);
             return;
         }
 
@@ -439,11 +438,11 @@ internal sealed partial class ModernHandler(
 
                             if (!sse)
                             {
-                                StartSse(http);
+                                McpResponses.StartSse(http);
                                 sse = true;
                             }
 
-                            await WriteSseAsync(http, notification).ConfigureAwait(false);
+                            await McpResponses.WriteSseAsync(http, notification).ConfigureAwait(false);
                             break;
                     }
                 }
@@ -476,7 +475,7 @@ internal sealed partial class ModernHandler(
         {
             if (sse && late is JsonRpcNotification n && flow.Info.Wants(n))
             {
-                await WriteSseAsync(http, n).ConfigureAwait(false);
+                await McpResponses.WriteSseAsync(http, n).ConfigureAwait(false);
             }
         }
 
@@ -552,8 +551,8 @@ internal sealed partial class ModernHandler(
             }
 
             var subscription = JsonSerializer.SerializeToNode(request.Id, McpJsonSerialization.Options);
-            StartSse(http);
-            await WriteSseAsync(http, new JsonRpcNotification
+            McpResponses.StartSse(http);
+            await McpResponses.WriteSseAsync(http, new JsonRpcNotification
             {
                 Method = "notifications/subscriptions/acknowledged",
                 Params = new JsonObject { ["_meta"] = new JsonObject { [SubscriptionIdKey] = subscription!.DeepClone() }, ["notifications"] = acknowledged },
@@ -592,7 +591,7 @@ internal sealed partial class ModernHandler(
 
                         meta[SubscriptionIdKey] = subscription.DeepClone();
                         notification.Params = parameters;
-                        await WriteSseAsync(http, notification).ConfigureAwait(false);
+                        await McpResponses.WriteSseAsync(http, notification).ConfigureAwait(false);
                     }
                 }
 
@@ -674,7 +673,7 @@ internal sealed partial class ModernHandler(
     {
         if (sse)
         {
-            await WriteSseAsync(http, message).ConfigureAwait(false);
+            await McpResponses.WriteSseAsync(http, message).ConfigureAwait(false);
             return;
         }
 
@@ -684,32 +683,7 @@ internal sealed partial class ModernHandler(
             HeaderMismatch or MissingRequiredClientCapability or UnsupportedProtocolVersion => StatusCodes.Status400BadRequest,
             _ => StatusCodes.Status200OK,
         } : StatusCodes.Status200OK;
-        await WriteJsonAsync(http, status, message).ConfigureAwait(false);
-    }
-
-    private static void StartSse(HttpContext http)
-    {
-        http.Response.StatusCode = StatusCodes.Status200OK;
-        http.Response.ContentType = "text/event-stream";
-        http.Response.Headers.CacheControl = "no-cache,no-store";
-        http.Response.Headers["X-Accel-Buffering"] = "no";
-        http.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();
-    }
-
-    private static async Task WriteSseAsync(HttpContext http, JsonRpcMessage message)
-    {
-        var body = http.Response.Body;
-        await body.WriteAsync(SseData, http.RequestAborted).ConfigureAwait(false);
-        await JsonSerializer.SerializeAsync(body, message, McpJsonSerialization.Message, http.RequestAborted).ConfigureAwait(false);
-        await body.WriteAsync("\n\n"u8.ToArray(), http.RequestAborted).ConfigureAwait(false);
-        await body.FlushAsync(http.RequestAborted).ConfigureAwait(false);
-    }
-
-    private static async Task WriteJsonAsync(HttpContext http, int status, JsonRpcMessage message)
-    {
-        http.Response.StatusCode = status;
-        http.Response.ContentType = "application/json";
-        await JsonSerializer.SerializeAsync(http.Response.Body, message, McpJsonSerialization.Message, http.RequestAborted).ConfigureAwait(false);
+        await McpResponses.WriteJsonAsync(http, message, status).ConfigureAwait(false);
     }
 
     private static Task ErrorAsync(HttpContext http, int status, RequestId? id, int code, string message, JsonNode? data = null)

@@ -106,29 +106,7 @@ internal sealed partial class UpstreamRegistry
             return ConnectResult.Fail($"Server '{server.Name}' is not configured.");
         }
 
-        while (true)
-        {
-            var existing = state.Shared;
-            if (existing is { IsCompleted: false })
-            {
-                return await existing.WaitAsync(cancellationToken).ConfigureAwait(false);
-            }
-
-            if (existing is { IsCompletedSuccessfully: true } && existing.Result.Connection is { IsClosed: false })
-            {
-                return existing.Result;
-            }
-
-            var started = new TaskCompletionSource<ConnectResult>(TaskCreationOptions.RunContinuationsAsynchronously);
-            if (Interlocked.CompareExchange(ref state.Shared, started.Task, existing) != existing)
-            {
-                continue;
-            }
-
-            var result = await OpenModernAsync(state, server).ConfigureAwait(false);
-            started.SetResult(result);
-            return result;
-        }
+        return await SharedAsync(state, () => OpenModernAsync(state, server), cancellationToken).ConfigureAwait(false);
     }
 
     private async Task<ConnectResult> OpenModernAsync(ServerState state, ServerConfig server)

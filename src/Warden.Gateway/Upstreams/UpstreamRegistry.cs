@@ -104,33 +104,39 @@ internal sealed partial class UpstreamRegistry : IAsyncDisposable
 
         if (server.Kind == UpstreamKind.Stdio && server.Mode == StdioMode.Shared)
         {
-            while (true)
-            {
-                var existing = state.Shared;
-                if (existing is { IsCompleted: false })
-                {
-                    return await existing.WaitAsync(cancellationToken).ConfigureAwait(false);
-                }
-
-                if (existing is { IsCompletedSuccessfully: true } && existing.Result.Connection is { IsClosed: false })
-                {
-                    return existing.Result;
-                }
-
-                var started = new TaskCompletionSource<ConnectResult>(TaskCreationOptions.RunContinuationsAsynchronously);
-                if (Interlocked.CompareExchange(ref state.Shared, started.Task, existing) != existing)
-                {
-                    continue;
-                }
-
-                // The shared connection is started outside any one caller's cancellation.
-                var result = await OpenAsync(state, server, WardenInitialize(server), null, shared: true, CancellationToken.None).ConfigureAwait(false);
-                started.SetResult(result);
-                return result;
-            }
+            return await SharedAsync(state, () => OpenAsync(state, server, WardenInitialize(server), null, shared: true, CancellationToken.None), cancellationToken).ConfigureAwait(false);
         }
 
         return await OpenAsync(state, server, clientInitialize ?? WardenInitialize(server), resumeSessionId, shared: false, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The server's one shared connection: the live one, the one being opened, or a new one.</summary>
+    private static async Task<ConnectResult> SharedAsync(ServerState state, Func<Task<ConnectResult>> open, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            var existing = state.Shared;
+            if (existing is { IsCompleted: false })
+            {
+                return await existing.WaitAsync(cancellationToken).ConfigureAwait(false);
+            }
+
+            if (existing is { IsCompletedSuccessfully: true } && existing.Result.Connection is { IsClosed: false })
+            {
+                return existing.Result;
+            }
+
+            var started = new TaskCompletionSource<ConnectResult>(TaskCreationOptions.RunContinuationsAsynchronously);
+            if (Interlocked.CompareExchange(ref state.Shared, started.Task, existing) != existing)
+            {
+                continue;
+            }
+
+            // The shared connection is opened outside any one caller's cancellation.
+            var result = await open().ConfigureAwait(false);
+            started.SetResult(result);
+            return result;
+        }
     }
 
     private async Task<ConnectResult> OpenAsync(ServerState state, ServerConfig server, JsonObject initialize, string? resumeSessionId, bool shared, CancellationToken cancellationToken)
