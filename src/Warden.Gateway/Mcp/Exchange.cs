@@ -23,6 +23,11 @@ internal sealed class Exchange(RequestId clientId, string method)
 
     public bool IsCompleted => _completed;
 
+    /// <summary>True once the client cancelled the request; no response is sent for it then.</summary>
+    public bool IsCancelled { get; private set; }
+
+    public void MarkCancelled() => IsCancelled = true;
+
     /// <summary>Queues a related message; false once the response has been sent.</summary>
     public bool TryRelay(JsonRpcMessage message) => !_completed && _related.Writer.TryWrite(message);
 

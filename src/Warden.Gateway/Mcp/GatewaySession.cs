@@ -187,6 +187,7 @@ internal sealed class GatewaySession : IUpstreamListener, IAsyncDisposable
     {
         if (_inFlight.TryGetValue(clientId, out var entry) && entry.Connection is { } connection)
         {
+            entry.Exchange.MarkCancelled();
             await connection.CancelAsync(entry.Exchange, reason).ConfigureAwait(false);
         }
     }

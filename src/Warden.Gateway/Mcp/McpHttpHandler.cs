@@ -179,7 +179,7 @@ internal sealed partial class McpHttpHandler(
         // soon as it does (progress, logs, sampling requests belong on this request's stream).
         var firstRelated = exchange.Related.WaitToReadAsync(http.RequestAborted).AsTask();
         await Task.WhenAny(responseTask, firstRelated).ConfigureAwait(false);
-        if (responseTask.IsCompleted && !exchange.Related.TryPeek(out _))
+        if (responseTask.IsCompleted && !exchange.Related.TryPeek(out _) && !exchange.IsCancelled)
         {
             exchange.Complete();
             var response = await responseTask.ConfigureAwait(false);
@@ -214,6 +214,12 @@ internal sealed partial class McpHttpHandler(
             }
 
             var final = await responseTask.ConfigureAwait(false);
+            if (exchange.IsCancelled)
+            {
+                // A cancelled request gets no response; its stream just ends.
+                return;
+            }
+
             final.Id = clientId;
             await McpResponses.WriteSseAsync(http, final).ConfigureAwait(false);
         }

@@ -19,6 +19,11 @@ internal sealed partial class UpstreamConnection : IAsyncDisposable
     private readonly ConcurrentDictionary<long, Pending> _pending = new();
     private readonly ConcurrentDictionary<long, Pending> _pendingByProgress = new();
     private readonly ConcurrentDictionary<IUpstreamListener, byte> _listeners = new();
+
+    // Messages for a client that arrive before any session has attached (an upstream may ask for
+    // roots/list the moment it is initialized); delivered, in order, to the first listener.
+    private readonly Lock _earlyLock = new();
+    private List<JsonRpcMessage>? _early = [];
     private readonly Task _readLoop;
     private readonly CancellationTokenSource _closing = new();
     private long _nextId;
@@ -65,7 +70,21 @@ internal sealed partial class UpstreamConnection : IAsyncDisposable
 
     public Task Completion => _readLoop;
 
-    public void Attach(IUpstreamListener listener) => _listeners.TryAdd(listener, 0);
+    public void Attach(IUpstreamListener listener)
+    {
+        List<JsonRpcMessage>? early;
+        lock (_earlyLock)
+        {
+            _listeners.TryAdd(listener, 0);
+            early = _early;
+            _early = null;
+        }
+
+        foreach (var message in early ?? [])
+        {
+            Dispatch(message);
+        }
+    }
 
     public void Detach(IUpstreamListener listener) => _listeners.TryRemove(listener, out _);
 
@@ -97,6 +116,7 @@ internal sealed partial class UpstreamConnection : IAsyncDisposable
         _latest = pending;
         Touch();
         var sendAbort = CancellationTokenSource.CreateLinkedTokenSource(_closing.Token);
+        pending.SendAbort = sendAbort;
         var sent = SendAsync(request, pending, sendAbort);
 
         // A subscriptions/listen stream stays open until the client closes it.
@@ -133,14 +153,23 @@ internal sealed partial class UpstreamConnection : IAsyncDisposable
         }
     }
 
-    /// <summary>Forwards a cancellation the client sent for one of its requests.</summary>
+    /// <summary>
+    /// Forwards a cancellation the client sent for one of its requests. The request is forgotten at
+    /// once: its waiter gets a cancelled error, and a late upstream response is dropped.
+    /// </summary>
     public async Task CancelAsync(object tag, string? reason)
     {
         foreach (var pending in _pending.Values)
         {
-            if (ReferenceEquals(pending.Tag, tag))
+            if (ReferenceEquals(pending.Tag, tag) && _pending.TryRemove(pending.Id, out _))
             {
+                if (pending.SendAbort is { } abort)
+                {
+                    Abort(abort);
+                }
+
                 await CancelUpstreamAsync(pending.Id, reason).ConfigureAwait(false);
+                pending.Response.TrySetResult(JsonRpcErrors.Create(pending.OriginalId, JsonRpcErrors.RequestTimeout, "Request cancelled by the client."));
                 return;
             }
         }
@@ -251,6 +280,39 @@ internal sealed partial class UpstreamConnection : IAsyncDisposable
         Close(reason);
     }
 
+    private bool HoldUntilAttached(JsonRpcMessage message)
+    {
+        if (_early is null)
+        {
+            return false;
+        }
+
+        lock (_earlyLock)
+        {
+            if (_early is null)
+            {
+                return false;
+            }
+
+            if (_early.Count < MaxEarlyMessages)
+            {
+                _early.Add(message);
+            }
+            else
+            {
+                LogEarlyDropped(ServerName, message is JsonRpcRequest r ? r.Method : ((JsonRpcNotification)message).Method);
+                if (message is JsonRpcRequest request)
+                {
+                    _ = SendAsync(JsonRpcErrors.Create(request.Id, JsonRpcErrors.InternalError, "No client session is connected to answer this request."));
+                }
+            }
+
+            return true;
+        }
+    }
+
+    private const int MaxEarlyMessages = 256;
+
     private void Dispatch(JsonRpcMessage message)
     {
         switch (message)
@@ -285,6 +347,9 @@ internal sealed partial class UpstreamConnection : IAsyncDisposable
                 relatedPending.Owner?.OnUpstreamNotification(this, notification, relatedPending.Tag);
                 break;
 
+            case JsonRpcNotification notification when _listeners.IsEmpty && HoldUntilAttached(notification):
+                break;
+
             case JsonRpcNotification notification:
                 foreach (var listener in _listeners.Keys)
                 {
@@ -297,6 +362,11 @@ internal sealed partial class UpstreamConnection : IAsyncDisposable
                 var target = _latest is { Owner: { } latestOwner } latest && _pending.ContainsKey(latest.Id)
                     ? (latestOwner, latest.Tag)
                     : (_listeners.Keys.FirstOrDefault(), null);
+                if (target.Item1 is null && HoldUntilAttached(request))
+                {
+                    break;
+                }
+
                 if (target.Item1 is null)
                 {
                     _ = SendAsync(JsonRpcErrors.Create(request.Id, JsonRpcErrors.InternalError, "No client session is connected to answer this request."));
@@ -380,6 +450,7 @@ internal sealed partial class UpstreamConnection : IAsyncDisposable
         public IUpstreamListener? Owner { get; } = owner;
         public object? Tag { get; } = tag;
         public JsonNode? OriginalProgressToken { get; set; }
+        public CancellationTokenSource? SendAbort { get; set; }
         public TaskCompletionSource<JsonRpcMessageWithId> Response { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }
 
@@ -394,6 +465,9 @@ internal sealed partial class UpstreamConnection : IAsyncDisposable
 
     [LoggerMessage(EventId = 2004, Level = LogLevel.Information, Message = "Upstream {Server}: connection closed: {Reason}")]
     private partial void LogClosed(string server, string reason);
+
+    [LoggerMessage(EventId = 2006, Level = LogLevel.Warning, Message = "Upstream {Server}: {Method} arrived before any client session attached and the early buffer is full; dropped")]
+    private partial void LogEarlyDropped(string server, string method);
 
     [LoggerMessage(EventId = 2005, Level = LogLevel.Debug, Message = "Upstream {Server}: shutting down the transport failed: {Reason}")]
     private partial void LogDisposeFailed(string server, string reason);
