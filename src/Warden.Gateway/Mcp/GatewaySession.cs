@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using System.Text.Json.Nodes;
-using System.Threading.Channels;
 using ModelContextProtocol.Protocol;
 using Warden.Core.Configuration;
 using Warden.Core.Pipeline;
@@ -21,11 +20,16 @@ internal sealed class GatewaySession : IUpstreamListener, IAsyncDisposable
     private readonly ConcurrentDictionary<string, Lazy<Task<Link>>> _links = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<RequestId, (Exchange Exchange, UpstreamConnection? Connection)> _inFlight = new();
     private readonly ConcurrentDictionary<long, (UpstreamConnection Connection, RequestId UpstreamId)> _serverRequests = new();
-    private readonly Channel<JsonRpcMessage> _unsolicited = Channel.CreateBounded<JsonRpcMessage>(new BoundedChannelOptions(MaxBufferedEvents)
-    {
-        FullMode = BoundedChannelFullMode.DropOldest,
-        SingleReader = true,
-    });
+    private const int MaxResumableStreams = 64;
+    private static readonly TimeSpan ResumeWindow = TimeSpan.FromMinutes(5);
+
+    // Stream ids carry a per-object prefix, so an event id issued by another replica (or an earlier copy
+    // of this session) is never mistaken for one of ours.
+    private readonly string _streamPrefix = Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(4));
+    private readonly EventLog _getLog;
+    private readonly ConcurrentDictionary<string, EventLog> _requestLogs = new(StringComparer.Ordinal);
+    private long _nextRequestLog;
+    private long _getDelivered;
 
     private readonly ConcurrentDictionary<string, string> _resourceOwners = new(StringComparer.Ordinal);
     private long _nextServerRequestId;
@@ -41,6 +45,7 @@ internal sealed class GatewaySession : IUpstreamListener, IAsyncDisposable
         _upstreams = upstreams;
         Time = time;
         ClientInitialize = ticket.ClientInitialize is { } init ? JsonNode.Parse(init)?.AsObject() : null;
+        _getLog = new EventLog(_streamPrefix + "g", MaxBufferedEvents);
         Touch();
     }
 
@@ -77,8 +82,48 @@ internal sealed class GatewaySession : IUpstreamListener, IAsyncDisposable
     /// <summary>Which server owns a resource URI (aggregate endpoint), learnt from list results.</summary>
     public ConcurrentDictionary<string, string> ResourceOwners => _resourceOwners;
 
-    /// <summary>Server-to-client messages waiting for (or streamed on) the GET stream.</summary>
-    public ChannelReader<JsonRpcMessage> Unsolicited => _unsolicited.Reader;
+    /// <summary>Server-to-client messages for the GET stream, kept (up to a bound) while no GET stream is open and for resumption.</summary>
+    public EventLog Unsolicited => _getLog;
+
+    /// <summary>The last GET-stream event written to a client; a new GET stream without Last-Event-ID starts after it.</summary>
+    public long UnsolicitedDelivered => Interlocked.Read(ref _getDelivered);
+
+    public void MarkDelivered(long seq)
+    {
+        long seen;
+        while ((seen = Interlocked.Read(ref _getDelivered)) < seq && Interlocked.CompareExchange(ref _getDelivered, seq, seen) != seen)
+        {
+        }
+    }
+
+    /// <summary>
+    /// Opens the event log of a request's SSE response. It stays findable by its stream id (for GET with
+    /// Last-Event-ID) until <see cref="ReleaseRequestLog"/> says the client got all of it, or, if the client
+    /// lost the stream, for a while after it completes.
+    /// </summary>
+    public EventLog OpenRequestLog()
+    {
+        var now = Time.GetUtcNow();
+        var kept = _requestLogs.Values.Where(l => l.IsCompleted).OrderBy(l => l.CompletedAt).ToList();
+        for (var i = 0; i < kept.Count; i++)
+        {
+            if (now - kept[i].CompletedAt > ResumeWindow || kept.Count - i > MaxResumableStreams)
+            {
+                _requestLogs.TryRemove(kept[i].StreamId, out _);
+            }
+        }
+
+        var log = new EventLog($"{_streamPrefix}r{Interlocked.Increment(ref _nextRequestLog)}", MaxBufferedEvents);
+        _requestLogs[log.StreamId] = log;
+        return log;
+    }
+
+    /// <summary>The client read the whole stream; it need not be kept for resumption.</summary>
+    public void ReleaseRequestLog(EventLog log) => _requestLogs.TryRemove(log.StreamId, out _);
+
+    /// <summary>Finds one of this session's streams by the stream part of an event id.</summary>
+    public EventLog? FindLog(string streamId) =>
+        streamId == _getLog.StreamId ? _getLog : _requestLogs.GetValueOrDefault(streamId);
 
     public void Touch() => Interlocked.Exchange(ref _lastActivityTicks, Time.GetUtcNow().UtcTicks);
 
@@ -281,7 +326,7 @@ internal sealed class GatewaySession : IUpstreamListener, IAsyncDisposable
         if (message is JsonRpcNotification { Method: NotificationMethods.ToolListChangedNotification or NotificationMethods.PromptListChangedNotification
             or NotificationMethods.ResourceListChangedNotification or NotificationMethods.ResourceUpdatedNotification })
         {
-            _unsolicited.Writer.TryWrite(message);
+            _getLog.Append(message);
             return;
         }
 
@@ -293,7 +338,7 @@ internal sealed class GatewaySession : IUpstreamListener, IAsyncDisposable
             }
         }
 
-        _unsolicited.Writer.TryWrite(message);
+        _getLog.Append(message);
     }
 
     private async Task ReleaseAsync(UpstreamConnection connection)
@@ -366,7 +411,12 @@ internal sealed class GatewaySession : IUpstreamListener, IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        _unsolicited.Writer.TryComplete();
+        _getLog.Complete(Time.GetUtcNow());
+        foreach (var log in _requestLogs.Values)
+        {
+            log.Complete(Time.GetUtcNow());
+        }
+
         var connections = LiveLinks().ToList();
         _links.Clear();
         await Task.WhenAll(connections.Select(ReleaseAsync)).ConfigureAwait(false);

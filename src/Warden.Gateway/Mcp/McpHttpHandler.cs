@@ -188,14 +188,36 @@ internal sealed partial class McpHttpHandler(
             return;
         }
 
+        // The stream's events are logged as they are produced, so a client that loses the stream can resume
+        // it (GET with Last-Event-ID); losing the stream is not cancelling, the request completes upstream.
+        var log = session.OpenRequestLog();
+        _ = PumpAsync(session, exchange, responseTask, clientId, log);
         McpResponses.StartSse(http);
+        if (Resumable(session))
+        {
+            await McpResponses.WritePrimingEventAsync(http, log.EventId(0)).ConfigureAwait(false);
+        }
+
+        var last = await EventStreamWriter.WriteAsync(http, log, 0, withIds: Resumable(session)).ConfigureAwait(false);
+        if (log.IsCompleted && last == log.LastSeq)
+        {
+            session.ReleaseRequestLog(log);
+        }
+    }
+
+    // Clients of revisions before 2025-11-25 may not expect event ids or empty (priming) events.
+    private static bool Resumable(GatewaySession session) => string.CompareOrdinal(session.Ticket.ProtocolVersion, "2025-11-25") >= 0;
+
+    // Moves what the upstream sends for one request, then its response, into the request's event log.
+    private static async Task PumpAsync(GatewaySession session, Exchange exchange, Task<JsonRpcMessageWithId> responseTask, RequestId clientId, EventLog log)
+    {
         try
         {
             while (true)
             {
                 while (exchange.Related.TryRead(out var related))
                 {
-                    await McpResponses.WriteSseAsync(http, related).ConfigureAwait(false);
+                    log.Append(related);
                 }
 
                 if (responseTask.IsCompleted)
@@ -203,30 +225,27 @@ internal sealed partial class McpHttpHandler(
                     break;
                 }
 
-                await Task.WhenAny(responseTask, exchange.Related.WaitToReadAsync(http.RequestAborted).AsTask()).ConfigureAwait(false);
-                http.RequestAborted.ThrowIfCancellationRequested();
+                await Task.WhenAny(responseTask, exchange.Related.WaitToReadAsync().AsTask()).ConfigureAwait(false);
             }
 
             exchange.Complete();
             while (exchange.Related.TryRead(out var late))
             {
-                await McpResponses.WriteSseAsync(http, late).ConfigureAwait(false);
+                log.Append(late);
             }
 
             var final = await responseTask.ConfigureAwait(false);
-            if (exchange.IsCancelled)
+            if (!exchange.IsCancelled)
             {
                 // A cancelled request gets no response; its stream just ends.
-                return;
+                final.Id = clientId;
+                log.Append(final);
             }
-
-            final.Id = clientId;
-            await McpResponses.WriteSseAsync(http, final).ConfigureAwait(false);
         }
-        catch (OperationCanceledException) when (http.RequestAborted.IsCancellationRequested)
+        finally
         {
-            // The client went away; disconnecting is not cancelling (the request completes upstream).
             exchange.Complete();
+            log.Complete(session.Time.GetUtcNow());
         }
     }
 
@@ -280,6 +299,21 @@ internal sealed partial class McpHttpHandler(
             return;
         }
 
+        // Resuming a request's stream: replay what the client missed, then follow it to its response.
+        var resumeFrom = EventLog.TryParse(http.Request.Headers["Last-Event-ID"], out var streamId, out var seq) ? session.FindLog(streamId) : null;
+        if (resumeFrom is not null && resumeFrom != session.Unsolicited)
+        {
+            McpResponses.StartSse(http);
+            await http.Response.Body.FlushAsync(http.RequestAborted).ConfigureAwait(false);
+            var last = await EventStreamWriter.WriteAsync(http, resumeFrom, seq, withIds: true).ConfigureAwait(false);
+            if (resumeFrom.IsCompleted && last == resumeFrom.LastSeq)
+            {
+                session.ReleaseRequestLog(resumeFrom);
+            }
+
+            return;
+        }
+
         if (!session.TryOpenGetStream())
         {
             await ErrorAsync(http, StatusCodes.Status409Conflict, JsonRpcErrors.InvalidRequest, "This session already has an open GET stream; close it before opening another.").ConfigureAwait(false);
@@ -290,39 +324,15 @@ internal sealed partial class McpHttpHandler(
         {
             McpResponses.StartSse(http);
             await http.Response.Body.FlushAsync(http.RequestAborted).ConfigureAwait(false);
-            var aborted = http.RequestAborted;
-            while (!aborted.IsCancellationRequested)
+
+            // Without Last-Event-ID (or with one this replica did not issue) the stream starts with what no
+            // GET stream has delivered yet.
+            var after = resumeFrom is null ? session.UnsolicitedDelivered : seq;
+            await EventStreamWriter.WriteAsync(http, session.Unsolicited, after, withIds: Resumable(session), written: seen =>
             {
-                using var heartbeat = CancellationTokenSource.CreateLinkedTokenSource(aborted);
-                heartbeat.CancelAfter(TimeSpan.FromSeconds(20));
-                bool more;
-                try
-                {
-                    more = await session.Unsolicited.WaitToReadAsync(heartbeat.Token).ConfigureAwait(false);
-                }
-                catch (OperationCanceledException) when (!aborted.IsCancellationRequested)
-                {
-                    // Keep idle proxies from closing the stream.
-                    await http.Response.Body.WriteAsync(": keep-alive\n\n"u8.ToArray(), aborted).ConfigureAwait(false);
-                    await http.Response.Body.FlushAsync(aborted).ConfigureAwait(false);
-                    continue;
-                }
-
-                if (!more)
-                {
-                    break;
-                }
-
-                while (session.Unsolicited.TryRead(out var message))
-                {
-                    await McpResponses.WriteSseAsync(http, message).ConfigureAwait(false);
-                }
-
+                session.MarkDelivered(seen);
                 session.Touch();
-            }
-        }
-        catch (OperationCanceledException) when (http.RequestAborted.IsCancellationRequested)
-        {
+            }).ConfigureAwait(false);
         }
         finally
         {

@@ -19,13 +19,28 @@ internal static class McpResponses
         http.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();
     }
 
-    public static async Task WriteSseAsync(HttpContext http, JsonRpcMessage message)
+    public static async Task WriteSseAsync(HttpContext http, JsonRpcMessage message, string? eventId = null)
     {
         var body = http.Response.Body;
+        if (eventId is not null)
+        {
+            await body.WriteAsync(System.Text.Encoding.UTF8.GetBytes($"id: {eventId}\n"), http.RequestAborted).ConfigureAwait(false);
+        }
+
         await body.WriteAsync(SseData, http.RequestAborted).ConfigureAwait(false);
         await JsonSerializer.SerializeAsync(body, message, McpJsonSerialization.Message, http.RequestAborted).ConfigureAwait(false);
         await body.WriteAsync("\n\n"u8.ToArray(), http.RequestAborted).ConfigureAwait(false);
         await body.FlushAsync(http.RequestAborted).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Sends an event with an id and no data, so that a client that loses the stream before the first real
+    /// event can still resume it (clients ignore events without data).
+    /// </summary>
+    public static async Task WritePrimingEventAsync(HttpContext http, string eventId)
+    {
+        await http.Response.Body.WriteAsync(System.Text.Encoding.UTF8.GetBytes($"id: {eventId}\ndata: \n\n"), http.RequestAborted).ConfigureAwait(false);
+        await http.Response.Body.FlushAsync(http.RequestAborted).ConfigureAwait(false);
     }
 
     public static async Task WriteJsonAsync(HttpContext http, JsonRpcMessage message, int status = StatusCodes.Status200OK)

@@ -558,45 +558,29 @@ internal sealed partial class ModernHandler(
                 Params = new JsonObject { ["_meta"] = new JsonObject { [SubscriptionIdKey] = subscription!.DeepClone() }, ["notifications"] = acknowledged },
             }).ConfigureAwait(false);
 
-            var aborted = http.RequestAborted;
-            while (!aborted.IsCancellationRequested)
+            await EventStreamWriter.WriteAsync(http, context.Unsolicited, context.UnsolicitedDelivered, withIds: false, filter: message =>
             {
-                using var heartbeat = CancellationTokenSource.CreateLinkedTokenSource(aborted);
-                heartbeat.CancelAfter(TimeSpan.FromSeconds(20));
-                try
+                if (message is not JsonRpcNotification notification
+                    || !(wanted.ContainsKey(notification.Method)
+                        || (notification.Method == NotificationMethods.ResourceUpdatedNotification && RequestFields.String((notification.Params as JsonObject)?["uri"]) is { } uri && subscribed.Contains(uri))))
                 {
-                    if (!await context.Unsolicited.WaitToReadAsync(heartbeat.Token).ConfigureAwait(false))
-                    {
-                        break;
-                    }
-                }
-                catch (OperationCanceledException) when (!aborted.IsCancellationRequested)
-                {
-                    await http.Response.Body.WriteAsync(":\n\n"u8.ToArray(), aborted).ConfigureAwait(false);
-                    await http.Response.Body.FlushAsync(aborted).ConfigureAwait(false);
-                    continue;
+                    return null;
                 }
 
-                while (context.Unsolicited.TryRead(out var message))
+                // The log may be read again (another listen stream), so the stamped copy is a new message.
+                var parameters = notification.Params?.DeepClone() as JsonObject ?? [];
+                if (parameters["_meta"] is not JsonObject meta)
                 {
-                    if (message is JsonRpcNotification notification
-                        && (wanted.ContainsKey(notification.Method)
-                            || (notification.Method == NotificationMethods.ResourceUpdatedNotification && RequestFields.String((notification.Params as JsonObject)?["uri"]) is { } uri && subscribed.Contains(uri))))
-                    {
-                        var parameters = notification.Params as JsonObject ?? [];
-                        if (parameters["_meta"] is not JsonObject meta)
-                        {
-                            parameters["_meta"] = meta = [];
-                        }
-
-                        meta[SubscriptionIdKey] = subscription.DeepClone();
-                        notification.Params = parameters;
-                        await McpResponses.WriteSseAsync(http, notification).ConfigureAwait(false);
-                    }
+                    parameters["_meta"] = meta = [];
                 }
 
+                meta[SubscriptionIdKey] = subscription.DeepClone();
+                return new JsonRpcNotification { Method = notification.Method, Params = parameters };
+            }, written: seen =>
+            {
+                context.MarkDelivered(seen);
                 context.Touch();
-            }
+            }).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (http.RequestAborted.IsCancellationRequested)
         {

@@ -77,6 +77,12 @@ internal sealed class RawMcpSession : IDisposable
         return _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
     }
 
+    /// <summary>Posts any JSON-RPC message (a response to a server-to-client request, say) as it is.</summary>
+    public Task<HttpResponseMessage> PostRawAsync(JsonObject message) => _http.SendAsync(Post(message));
+
+    /// <summary>The session's HTTP client, for requests this class has no helper for.</summary>
+    public HttpClient Http => _http;
+
     public Task<HttpResponseMessage> NotifyAsync(string method, JsonObject? parameters) => _http.SendAsync(Post(Message(method, parameters, null)));
 
     /// <summary>The text of the first content block of a tools/call result.</summary>
@@ -127,7 +133,8 @@ internal sealed class RawMcpSession : IDisposable
         using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(cancellationToken));
         while (await reader.ReadLineAsync(cancellationToken) is { } line)
         {
-            if (line.StartsWith("data:", StringComparison.Ordinal)
+            // An event without data (Warden primes resumable streams with one) carries no message.
+            if (line.StartsWith("data:", StringComparison.Ordinal) && !string.IsNullOrWhiteSpace(line["data:".Length..])
                 && JsonNode.Parse(line["data:".Length..]) is JsonObject message
                 && message["id"] is JsonValue replyId && replyId.TryGetValue<long>(out var n) && n == id
                 && (message.ContainsKey("result") || message.ContainsKey("error")))
