@@ -15,9 +15,10 @@ internal static class EventStreamWriter
     /// Writes events after <paramref name="after"/>; returns the last sequence number written. A filter
     /// may drop an event (null) or rewrite it. Event ids are written when <paramref name="withIds"/>.
     /// </summary>
-    public static async Task<long> WriteAsync(HttpContext http, EventLog log, long after, bool withIds, Func<JsonRpcMessage, JsonRpcMessage?>? filter = null, Action<long>? written = null)
+    public static async Task<long> WriteAsync(HttpContext http, EventLog log, long after, bool withIds, Func<JsonRpcMessage, JsonRpcMessage?>? filter = null, Action<long>? written = null, CancellationToken stop = default)
     {
-        var aborted = http.RequestAborted;
+        using var ended = CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted, stop);
+        var aborted = ended.Token;
         var batch = new List<(long Seq, JsonRpcMessage Message)>();
         try
         {

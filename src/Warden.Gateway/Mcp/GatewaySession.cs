@@ -13,7 +13,7 @@ namespace Warden.Gateway.Mcp;
 /// requests it owes answers to, and its standalone (GET) event stream. Everything needed to rebuild it
 /// lives in the sealed <see cref="SessionTicket"/>, so losing this object loses no session.
 /// </summary>
-internal sealed class GatewaySession : IUpstreamListener, IAsyncDisposable
+internal sealed partial class GatewaySession : IUpstreamListener, IAsyncDisposable
 {
     private const int MaxBufferedEvents = 1024;
     private readonly UpstreamRegistry _upstreams;
@@ -35,6 +35,7 @@ internal sealed class GatewaySession : IUpstreamListener, IAsyncDisposable
     private long _nextServerRequestId;
     private long _lastActivityTicks;
     private int _getStreamOpen;
+    private CancellationTokenSource? _getStream;
     private volatile bool _ending;
 
     public GatewaySession(string id, SessionTicket ticket, Caller caller, UpstreamRegistry upstreams, TimeProvider time)
@@ -126,6 +127,31 @@ internal sealed class GatewaySession : IUpstreamListener, IAsyncDisposable
         streamId == _getLog.StreamId ? _getLog : _requestLogs.GetValueOrDefault(streamId);
 
     public void Touch() => Interlocked.Exchange(ref _lastActivityTicks, Time.GetUtcNow().UtcTicks);
+
+    /// <summary>
+    /// Takes the session's GET stream. A client that reconnects replaces its old stream, which the server
+    /// may not yet have noticed is gone; the old one is told to stop.
+    /// </summary>
+    public CancellationTokenSource TakeGetStream()
+    {
+        var mine = new CancellationTokenSource();
+        var previous = Interlocked.Exchange(ref _getStream, mine);
+        try
+        {
+            previous?.Cancel();
+        }
+        catch (ObjectDisposedException)
+        {
+        }
+
+        return mine;
+    }
+
+    public void ReleaseGetStream(CancellationTokenSource mine)
+    {
+        Interlocked.CompareExchange(ref _getStream, null, mine);
+        mine.Dispose();
+    }
 
     public bool TryOpenGetStream() => Interlocked.CompareExchange(ref _getStreamOpen, 1, 0) == 0;
 
@@ -219,7 +245,9 @@ internal sealed class GatewaySession : IUpstreamListener, IAsyncDisposable
         _inFlight[exchange.ClientId] = (exchange, connection);
         try
         {
-            return await connection.SendRequestAsync(request, this, exchange, cancellationToken).ConfigureAwait(false);
+            return Reverse(connection)
+                ? await ForwardReverseAsync(connection, exchange, request, cancellationToken).ConfigureAwait(false)
+                : await connection.SendRequestAsync(request, this, exchange, cancellationToken).ConfigureAwait(false);
         }
         finally
         {
@@ -240,6 +268,11 @@ internal sealed class GatewaySession : IUpstreamListener, IAsyncDisposable
     /// <summary>The client answered a server-to-client request; route the answer to the upstream that asked.</summary>
     public async Task<bool> AnswerAsync(JsonRpcMessageWithId answer)
     {
+        if (answer.Id.Id is long local && TryAnswerLocal(local, answer))
+        {
+            return true;
+        }
+
         if (answer.Id.Id is long id && _serverRequests.TryRemove(id, out var target))
         {
             answer.Id = target.UpstreamId;
@@ -264,6 +297,18 @@ internal sealed class GatewaySession : IUpstreamListener, IAsyncDisposable
 
     public void OnUpstreamNotification(UpstreamConnection connection, JsonRpcNotification notification, object? relatedTag)
     {
+        if (relatedTag is ReverseListen)
+        {
+            // From a stateless upstream's listen stream: the acknowledgement and subscription ids mean nothing to a 2025 client.
+            if (notification.Method != "notifications/subscriptions/acknowledged")
+            {
+                ((notification.Params as JsonObject)?["_meta"] as JsonObject)?.Remove("io.modelcontextprotocol/subscriptionId");
+                Deliver(connection, notification, null);
+            }
+
+            return;
+        }
+
         if (notification.Method == NotificationMethods.CancelledNotification)
         {
             // The upstream withdrew a request it sent to the client: translate the id it used.
@@ -411,6 +456,7 @@ internal sealed class GatewaySession : IUpstreamListener, IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        StopListens();
         _getLog.Complete(Time.GetUtcNow());
         foreach (var log in _requestLogs.Values)
         {

@@ -85,7 +85,7 @@ internal sealed partial class Handshake(UpstreamRegistry upstreams, SessionStore
             return (JsonRpcErrors.Create(request.Id, JsonRpcErrors.UpstreamUnavailable, connect.Error ?? $"Upstream server '{server}' did not initialize."), null);
         }
 
-        var result = upstreamResult.DeepClone().AsObject();
+        var result = connection.Modern ? FromDiscover(upstreamResult) : upstreamResult.DeepClone().AsObject();
         var upstreamVersion = RequestFields.String(result["protocolVersion"]);
         if (connection.Shared)
         {
@@ -97,6 +97,19 @@ internal sealed partial class Handshake(UpstreamRegistry upstreams, SessionStore
         result["serverInfo"] = ServerInfo($"Warden: {server}");
         var session = sessions.Create(server, caller, clientInitialize, RequestFields.String(result["protocolVersion"]) ?? ProtocolVersions.Latest, [connection]);
         return (new JsonRpcResponse { Id = request.Id, Result = result }, session);
+    }
+
+    // A stateless upstream answered server/discover, not initialize: a 2025 client gets its capabilities and
+    // instructions in initialize form (the version is negotiated with the client; serverInfo is Warden's).
+    private static JsonObject FromDiscover(JsonObject discover)
+    {
+        var result = new JsonObject { ["capabilities"] = discover["capabilities"]?.DeepClone() ?? new JsonObject() };
+        if (discover["instructions"] is { } instructions)
+        {
+            result["instructions"] = instructions.DeepClone();
+        }
+
+        return result;
     }
 
     internal static JsonNode ServerInfo(string title)

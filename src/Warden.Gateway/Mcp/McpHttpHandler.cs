@@ -314,14 +314,10 @@ internal sealed partial class McpHttpHandler(
             return;
         }
 
-        if (!session.TryOpenGetStream())
-        {
-            await ErrorAsync(http, StatusCodes.Status409Conflict, JsonRpcErrors.InvalidRequest, "This session already has an open GET stream; close it before opening another.").ConfigureAwait(false);
-            return;
-        }
-
+        var stream = session.TakeGetStream();
         try
         {
+            session.ListenToStatelessUpstreams();
             McpResponses.StartSse(http);
             await http.Response.Body.FlushAsync(http.RequestAborted).ConfigureAwait(false);
 
@@ -332,11 +328,11 @@ internal sealed partial class McpHttpHandler(
             {
                 session.MarkDelivered(seen);
                 session.Touch();
-            }).ConfigureAwait(false);
+            }, stop: stream.Token).ConfigureAwait(false);
         }
         finally
         {
-            session.CloseGetStream();
+            session.ReleaseGetStream(stream);
         }
     }
 

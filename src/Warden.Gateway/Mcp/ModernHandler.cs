@@ -234,7 +234,7 @@ internal sealed partial class ModernHandler(
             return null;
         }
 
-        if (await SchemaOfAsync(context, connection, target.Name, cancellationToken).ConfigureAwait(false) is not { } schema
+        if (await context.ToolSchemaAsync(connection, target.Name, cancellationToken).ConfigureAwait(false) is not { } schema
             || schema["properties"] is not JsonObject properties)
         {
             return null;
@@ -290,40 +290,6 @@ internal sealed partial class ModernHandler(
                 && decimal.TryParse(v.ToJsonString(), System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var b) && h == b,
             _ => false,
         };
-    }
-
-    private static async Task<JsonObject?> SchemaOfAsync(GatewaySession context, UpstreamConnection connection, string tool, CancellationToken cancellationToken)
-    {
-        if (context.ToolSchemas.TryGetValue((connection.ServerName, tool), out var cached))
-        {
-            return cached;
-        }
-
-        string? cursor = null;
-        for (var page = 0; page < 100; page++)
-        {
-            var parameters = cursor is null ? null : new JsonObject { ["cursor"] = cursor };
-            var response = await connection.SendRequestAsync(new JsonRpcRequest { Id = new RequestId(0), Method = RequestMethods.ToolsList, Params = parameters }, null, null, cancellationToken).ConfigureAwait(false);
-            if (response is not JsonRpcResponse { Result: JsonObject result })
-            {
-                break;
-            }
-
-            foreach (var item in (result["tools"] as JsonArray ?? []).OfType<JsonObject>())
-            {
-                if (RequestFields.String(item["name"]) is { } name && item["inputSchema"] is JsonObject schema)
-                {
-                    context.ToolSchemas[(connection.ServerName, name)] = (JsonObject)schema.DeepClone();
-                }
-            }
-
-            if ((cursor = RequestFields.String(result["nextCursor"])) is null)
-            {
-                break;
-            }
-        }
-
-        return context.ToolSchemas.GetValueOrDefault((connection.ServerName, tool));
     }
 
     private async Task<JsonRpcMessageWithId> DiscoverAsync(GatewaySession context, JsonRpcRequest request, CancellationToken cancellationToken)

@@ -134,6 +134,9 @@ internal sealed partial class UpstreamRegistry
         return ConnectResult.Ok(connection);
     }
 
+    [LoggerMessage(EventId = 2105, Level = LogLevel.Information, Message = "Upstream {Server} refused initialize but speaks MCP 2026-07-28; 2025 sessions reach it through Warden's bridge ({Error})")]
+    private partial void LogBridgingSessions(string server, string error);
+
     [LoggerMessage(EventId = 2104, Level = LogLevel.Information, Message = "Upstream {Server} speaks MCP {Era}")]
     private partial void LogProbed(string server, string era);
 }

@@ -107,7 +107,29 @@ internal sealed partial class UpstreamRegistry : IAsyncDisposable
             return await SharedAsync(state, () => OpenAsync(state, server, WardenInitialize(server), null, shared: true, CancellationToken.None), cancellationToken).ConfigureAwait(false);
         }
 
-        return await OpenAsync(state, server, clientInitialize ?? WardenInitialize(server), resumeSessionId, shared: false, cancellationToken).ConfigureAwait(false);
+        if (state.StatelessOnly == true)
+        {
+            return await ConnectModernAsync(server, cancellationToken).ConfigureAwait(false);
+        }
+
+        var result = await OpenAsync(state, server, clientInitialize ?? WardenInitialize(server), resumeSessionId, shared: false, cancellationToken).ConfigureAwait(false);
+        if (server.Kind == UpstreamKind.Http && server.Transport != HttpTransport.Sse && state.StatelessOnly is null && resumeSessionId is null)
+        {
+            // server/discover does not say whether a server also takes initialize, so a refused initialize from a
+            // server that answers server/discover is how Warden learns that 2025 sessions must be bridged.
+            if (result.Connection is not null)
+            {
+                state.StatelessOnly = false;
+            }
+            else if (await IsModernAsync(server, cancellationToken).ConfigureAwait(false))
+            {
+                state.StatelessOnly = true;
+                LogBridgingSessions(server.Name, result.Error ?? "");
+                return await ConnectModernAsync(server, cancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        return result;
     }
 
     /// <summary>The server's one shared connection: the live one, the one being opened, or a new one.</summary>
@@ -298,6 +320,9 @@ internal sealed partial class UpstreamRegistry : IAsyncDisposable
 
         /// <summary>Whether the upstream speaks the stateless 2026-07-28 revision (null until probed).</summary>
         public bool? Modern;
+
+        /// <summary>Whether the server refused initialize but speaks 2026-07-28 (null until a 2025 session first connected).</summary>
+        public bool? StatelessOnly;
 
         public ServerConfig Config { get; set; } = config;
         public int Generation { get; } = generation;

@@ -16,6 +16,11 @@ public static class TestServerMcp
     public static IMcpServerBuilder AddTestServerPrimitives(this IMcpServerBuilder builder, TestServerOptions options)
     {
         builder.Services.AddSingleton<CancellationLog>();
+        if (options.ProtocolVersion is { } version)
+        {
+            builder.Services.Configure<McpServerOptions>(o => o.ProtocolVersion = version);
+        }
+
         builder.Services.AddSingleton<ResourceSubscriptions>();
 
         builder

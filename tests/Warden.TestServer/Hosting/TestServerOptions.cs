@@ -16,6 +16,8 @@ public sealed record TestServerOptions
           --tool-page-size N  page tools/list results N tools at a time (opaque cursor)
           --filler-tools N    register N extra no-op tools (filler_0001...) so paging has something to page
           --cache-ttl-ms N    ttlMs stamped on list/read results (SEP-2549 caching hints; default 0 = always stale)
+          --protocol-version V speak only revision V (e.g. 2026-07-28 with --session-mode stateless: a server that
+                              refuses initialize, for testing Warden's bridge from 2025 clients)
         Any other argument (e.g. --AllowedHosts=*) is passed to ASP.NET Core configuration in HTTP mode.
         """;
 
@@ -32,6 +34,9 @@ public sealed record TestServerOptions
     public int FillerToolCount { get; init; }
 
     public int CacheTtlMs { get; init; }
+
+    /// <summary>The only protocol revision the server speaks, or null for every revision the SDK knows.</summary>
+    public string? ProtocolVersion { get; init; }
 
     /// <summary>Arguments this parser does not own, handed to the ASP.NET Core host.</summary>
     public IReadOnlyList<string> HostArgs { get; init; } = [];
@@ -96,6 +101,15 @@ public sealed record TestServerOptions
                     }
 
                     options = options with { CacheTtlMs = ttl };
+                    break;
+                case "--protocol-version":
+                    if (i + 1 >= args.Count)
+                    {
+                        error = "--protocol-version needs a revision, e.g. --protocol-version 2026-07-28";
+                        return null;
+                    }
+
+                    options = options with { ProtocolVersion = args[++i] };
                     break;
                 case "-h" or "--help":
                     error = "";
