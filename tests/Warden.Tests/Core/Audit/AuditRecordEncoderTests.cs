@@ -18,6 +18,7 @@ public sealed class AuditRecordEncoderTests
         Assert.Equal(ExpectedSample, canonical);
         Assert.Equal(ExpectedSampleHash, record.Hash);
         Assert.Equal(ExpectedSampleHash, Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(canonical))));
+        Assert.Equal("e411a190f33641a5bcf4bca70cb614c02fed7296ccb74c44f50e7f253dcc3f25", Convert.ToHexStringLower(MerkleHash.Leaf(AuditRecordEncoder.Canonicalize(record))));
     }
 
     [Fact]
