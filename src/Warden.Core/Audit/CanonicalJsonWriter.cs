@@ -16,7 +16,11 @@ internal sealed class CanonicalJsonWriter
     private const long MaxSafeInteger = 9_007_199_254_740_992;
 
     private readonly IBufferWriter<byte> _output;
-    private readonly Stack<Frame> _frames = new();
+    // The open containers, innermost last: kept in parallel arrays so writing allocates nothing per container.
+    private bool[] _isObject = new bool[16];
+    private int[] _count = new int[16];
+    private string?[] _lastName = new string?[16];
+    private int _depth;
     private bool _afterPropertyName;
 
     public CanonicalJsonWriter(IBufferWriter<byte> output)
@@ -28,16 +32,17 @@ internal sealed class CanonicalJsonWriter
     {
         BeforeValue();
         WriteByte((byte)'{');
-        _frames.Push(new Frame(isObject: true));
+        Push(isObject: true);
     }
 
     public void WriteEndObject()
     {
-        var frame = _frames.Pop();
-        if (!frame.IsObject || _afterPropertyName)
+        if (_depth == 0 || !_isObject[_depth - 1] || _afterPropertyName)
         {
             throw new InvalidOperationException("Unbalanced canonical JSON object.");
         }
+
+        _depth--;
 
         WriteByte((byte)'}');
     }
@@ -46,39 +51,40 @@ internal sealed class CanonicalJsonWriter
     {
         BeforeValue();
         WriteByte((byte)'[');
-        _frames.Push(new Frame(isObject: false));
+        Push(isObject: false);
     }
 
     public void WriteEndArray()
     {
-        var frame = _frames.Pop();
-        if (frame.IsObject)
+        if (_depth == 0 || _isObject[_depth - 1])
         {
             throw new InvalidOperationException("Unbalanced canonical JSON array.");
         }
+
+        _depth--;
 
         WriteByte((byte)']');
     }
 
     public void WritePropertyName(string name)
     {
-        if (_frames.Count == 0 || !_frames.Peek().IsObject || _afterPropertyName)
+        if (_depth == 0 || !_isObject[_depth - 1] || _afterPropertyName)
         {
             throw new InvalidOperationException($"Property '{name}' written outside an object.");
         }
 
-        var frame = _frames.Peek();
-        if (frame.LastName is not null && string.CompareOrdinal(frame.LastName, name) >= 0)
+        var lastName = _lastName[_depth - 1];
+        if (lastName is not null && string.CompareOrdinal(lastName, name) >= 0)
         {
-            throw new InvalidOperationException($"Canonical JSON needs properties in ascending UTF-16 order: '{name}' came after '{frame.LastName}'.");
+            throw new InvalidOperationException($"Canonical JSON needs properties in ascending UTF-16 order: '{name}' came after '{lastName}'.");
         }
 
-        if (frame.LastName is not null)
+        if (lastName is not null)
         {
             WriteByte((byte)',');
         }
 
-        frame.LastName = name;
+        _lastName[_depth - 1] = name;
         WriteQuoted(name);
         WriteByte((byte)':');
         _afterPropertyName = true;
@@ -229,13 +235,12 @@ internal sealed class CanonicalJsonWriter
 
     private void BeforeValue()
     {
-        if (_frames.Count == 0)
+        if (_depth == 0)
         {
             return;
         }
 
-        var frame = _frames.Peek();
-        if (frame.IsObject)
+        if (_isObject[_depth - 1])
         {
             if (!_afterPropertyName)
             {
@@ -246,10 +251,25 @@ internal sealed class CanonicalJsonWriter
             return;
         }
 
-        if (frame.Count++ > 0)
+        if (_count[_depth - 1]++ > 0)
         {
             WriteByte((byte)',');
         }
+    }
+
+    private void Push(bool isObject)
+    {
+        if (_depth == _isObject.Length)
+        {
+            Array.Resize(ref _isObject, _depth * 2);
+            Array.Resize(ref _count, _depth * 2);
+            Array.Resize(ref _lastName, _depth * 2);
+        }
+
+        _isObject[_depth] = isObject;
+        _count[_depth] = 0;
+        _lastName[_depth] = null;
+        _depth++;
     }
 
     private void WriteQuoted(string value)
@@ -331,14 +351,5 @@ internal sealed class CanonicalJsonWriter
     {
         _output.GetSpan(1)[0] = b;
         _output.Advance(1);
-    }
-
-    private sealed class Frame(bool isObject)
-    {
-        public bool IsObject { get; } = isObject;
-
-        public int Count { get; set; }
-
-        public string? LastName { get; set; }
     }
 }

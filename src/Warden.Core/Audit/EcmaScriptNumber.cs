@@ -31,6 +31,14 @@ internal static class EcmaScriptNumber
             return 1;
         }
 
+        // Below 2^53 every integer is exactly representable and is its own shortest form, so ES prints its digits;
+        // most numbers in audit records are such integers. (Above 2^53 the shortest digits can differ from the exact value.)
+        if (Math.Abs(value) < 9007199254740992d && Math.Floor(value) == value)
+        {
+            ((long)value).TryFormat(destination, out var integerLength, default, CultureInfo.InvariantCulture);
+            return integerLength;
+        }
+
         // .NET Core 3.0+ "R" yields the shortest digit string that round-trips, which is the digit string ES
         // requires (ES picks the shortest, then the closest; .NET's shortest mode is also correctly rounded).
         // Only the layout differs ("1E+21" vs "1e+21", "1E-07" vs "1e-7"), so take the digits and decimal
