@@ -123,6 +123,10 @@ public sealed class JsonCanonicalizerTests
     [InlineData(100.0, "100")]
     [InlineData(1e15, "1000000000000000")]
     [InlineData(1.25e-6, "0.00000125")]
+    [InlineData(9007199254740991d, "9007199254740991")]
+    [InlineData(123456789012345678d, "123456789012345680")]
+    [InlineData(1152921504606846976d, "1152921504606847000")]
+    [InlineData(-42d, "-42")]
     public void FormatNumber_LayoutBoundaries_MatchEcmaScript(double value, string expected)
     {
         Assert.Equal(expected, EcmaScriptNumber.Format(value));
