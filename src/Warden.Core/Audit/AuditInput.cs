@@ -1,0 +1,19 @@
+using System.Text.Json.Nodes;
+
+namespace Warden.Core.Audit;
+
+/// <summary>What was asked: the protocol method, the tool/resource/prompt name, its arguments and the prompt behind it.</summary>
+public sealed record AuditInput
+{
+    /// <summary>The method, e.g. <c>tools/call</c>, <c>resources/read</c>, <c>Bash</c> for a hook, <c>messages</c> for the LLM proxy.</summary>
+    public required string Method { get; init; }
+
+    /// <summary>The tool, resource URI or prompt name, when the method has one.</summary>
+    public string? Name { get; init; }
+
+    /// <summary>The arguments, secrets already redacted.</summary>
+    public JsonNode? Arguments { get; init; }
+
+    /// <summary>The user prompt that led to the action, when the agent reports it.</summary>
+    public string? Prompt { get; init; }
+}

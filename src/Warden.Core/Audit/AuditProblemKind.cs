@@ -1,0 +1,29 @@
+namespace Warden.Core.Audit;
+
+/// <summary>What kind of tampering (or damage) <see cref="AuditVerifier"/> found first.</summary>
+public enum AuditProblemKind
+{
+    /// <summary>Nothing: the log is intact.</summary>
+    None,
+
+    /// <summary>A checkpoint's signature does not verify, it is malformed, or two checkpoints disagree.</summary>
+    ForgedCheckpoint,
+
+    /// <summary>A record's content does not match its hash, or it cannot be read or encoded.</summary>
+    EditedRecord,
+
+    /// <summary>The sequence skips numbers: records were deleted.</summary>
+    MissingRecord,
+
+    /// <summary>A sequence number repeats or goes backwards: records were inserted, duplicated or reordered.</summary>
+    OutOfOrderRecord,
+
+    /// <summary>A record's prev_hash is not the previous record's hash.</summary>
+    BrokenChain,
+
+    /// <summary>The Merkle root over the records differs from a signed checkpoint's root.</summary>
+    RootMismatch,
+
+    /// <summary>The log has fewer records than a signed checkpoint covers: its tail was cut off.</summary>
+    TruncatedTail,
+}
