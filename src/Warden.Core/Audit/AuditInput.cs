@@ -11,6 +11,9 @@ public sealed record AuditInput
     /// <summary>The tool, resource URI or prompt name, when the method has one.</summary>
     public string? Name { get; init; }
 
+    /// <summary>The upstream server the action went to (null when Warden answered it itself, or for built-in agent tools).</summary>
+    public string? Server { get; init; }
+
     /// <summary>The arguments, secrets already redacted.</summary>
     public JsonNode? Arguments { get; init; }
 

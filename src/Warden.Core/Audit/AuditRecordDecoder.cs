@@ -76,6 +76,7 @@ public static class AuditRecordDecoder
             Name = o.OptionalString("name"),
             Arguments = o.Optional("arguments") is { } arguments ? JsonNode.Parse(arguments.GetRawText()) : null,
             Prompt = o.OptionalString("prompt"),
+            Server = o.OptionalString("server"),
         };
         o.EnsureAllRead();
         return input;

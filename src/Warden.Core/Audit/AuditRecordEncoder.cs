@@ -106,6 +106,7 @@ public static class AuditRecordEncoder
         w.WriteString(r.Input.Method);
         Optional(w, "name", r.Input.Name);
         Optional(w, "prompt", r.Input.Prompt);
+        Optional(w, "server", r.Input.Server);
         w.WriteEndObject();
 
         if (r.Model is { } model)

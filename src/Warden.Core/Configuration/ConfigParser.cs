@@ -173,7 +173,20 @@ public sealed partial class ConfigParser
             switch (key)
             {
                 case "database": audit = audit with { Database = String(value, p) ?? audit.Database }; break;
-                default: Unknown(p, keyNode, "database"); break;
+                case "durability":
+                    switch (String(value, p))
+                    {
+                        case "sync": audit = audit with { Durability = AuditDurability.Sync }; break;
+                        case "batched": audit = audit with { Durability = AuditDurability.Batched }; break;
+                        case { } other: Error(p, $"must be sync or batched, got '{other}'", Line(value)); break;
+                    }
+
+                    break;
+                case "checkpointEvery": audit = audit with { CheckpointEvery = (int)(Integer(value, p, 1, 10_000_000) ?? audit.CheckpointEvery) }; break;
+                case "checkpointInterval": audit = audit with { CheckpointInterval = Duration(value, p) ?? audit.CheckpointInterval }; break;
+                case "maxOutputChars": audit = audit with { MaxOutputChars = (int)(Integer(value, p, 0, 100_000_000) ?? audit.MaxOutputChars) }; break;
+                case "origin": audit = audit with { Origin = String(value, p) ?? audit.Origin }; break;
+                default: Unknown(p, keyNode, "database, durability, checkpointEvery, checkpointInterval, maxOutputChars, origin"); break;
             }
         }
 

@@ -51,6 +51,28 @@ public sealed record AuditConfig
 {
     /// <summary>Path of the SQLite file; relative paths are under the data directory.</summary>
     public string Database { get; init; } = "warden.db";
+
+    /// <summary>sync: a response waits until its record is durable (group commit); batched: it does not.</summary>
+    public AuditDurability Durability { get; init; } = AuditDurability.Sync;
+
+    /// <summary>A signed checkpoint after this many records...</summary>
+    public int CheckpointEvery { get; init; } = 1000;
+
+    /// <summary>...or this long after the last one, whichever comes first (when records were added).</summary>
+    public TimeSpan CheckpointInterval { get; init; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>How much of a result's text a record keeps (the SHA-256 always covers all of it).</summary>
+    public int MaxOutputChars { get; init; } = 16 * 1024;
+
+    /// <summary>The log's name in its checkpoints (C2SP origin line); defaults to "warden/" and the machine name.</summary>
+    public string? Origin { get; init; }
+}
+
+/// <summary>When a response may be released relative to its audit record being written.</summary>
+public enum AuditDurability
+{
+    Sync,
+    Batched,
 }
 
 /// <summary>How Warden reaches one upstream MCP server.</summary>

@@ -4,6 +4,8 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
+using Warden.Core.Audit;
 using Warden.Core.Configuration;
 using Warden.Core.Pipeline;
 using Warden.Core.Sessions;
@@ -35,16 +37,36 @@ public static class WardenGatewayExtensions
         services.AddSingleton<McpHttpHandler>();
         services.TryAddSingleton<ICallerIdentifier, LocalCallerIdentifier>();
         services.TryAddSingleton<IDecisionPoint, AllowAllDecisionPoint>();
-        services.TryAddSingleton<IAuditSink>(_ => new SqliteAuditSink(Path.Combine(dataDirectory, config.Audit.Database)));
+        services.TryAddSingleton(sp => new AuditKeyStore(dataDirectory, AuditOrigin(config), sp.GetRequiredService<TimeProvider>(), sp.GetService<ILogger<AuditKeyStore>>()));
+        services.TryAddSingleton<IAuditStore>(sp =>
+        {
+            var keys = sp.GetRequiredService<AuditKeyStore>();
+            var options = new SqliteAuditStoreOptions
+            {
+                Durability = config.Audit.Durability,
+                CheckpointEvery = config.Audit.CheckpointEvery,
+                CheckpointInterval = config.Audit.CheckpointInterval,
+                Origin = AuditOrigin(config),
+                Signer = keys.GetSigner,
+                Time = sp.GetRequiredService<TimeProvider>(),
+            };
+            // Opened once, at start-up; a log that cannot be opened stops Warden with the reason.
+            return SqliteAuditStore.OpenAsync(Path.Combine(dataDirectory, config.Audit.Database), options, sp.GetService<ILogger<SqliteAuditStore>>()).GetAwaiter().GetResult();
+        });
         services.AddHostedService<UpstreamLifetime>();
         services.AddHostedService<ConfigWatcher>();
         services.AddHostedService<SessionSweeper>();
         return services;
     }
 
+    /// <summary>The audit log's name in its checkpoints and the name of its signing key.</summary>
+    public static string AuditOrigin(WardenConfig config) => config.Audit.Origin ?? $"warden/{Environment.MachineName.ToLowerInvariant()}";
+
     /// <summary>Adds the middleware and maps /mcp, /mcp/{server}, /healthz and /readyz.</summary>
     public static IEndpointRouteBuilder MapWardenGateway(this WebApplication app)
     {
+        // Open the audit log now: a log that cannot be opened stops start-up instead of failing the first call.
+        app.Services.GetRequiredService<IAuditStore>();
         app.UseMiddleware<HostOriginValidation>();
         var handler = app.Services.GetRequiredService<McpHttpHandler>();
         app.MapPost("/mcp", (HttpContext http) => handler.PostAsync(http, null));

@@ -145,10 +145,17 @@ internal sealed partial class McpHttpHandler(
 
     private async Task InitializeAsync(HttpContext http, string route, Caller caller, JsonRpcRequest request)
     {
+        if (pipeline.AuditUnavailable is { } down)
+        {
+            await McpResponses.WriteJsonAsync(http, JsonRpcErrors.Create(request.Id, JsonRpcErrors.AuditUnavailable, down)).ConfigureAwait(false);
+            return;
+        }
+
+        var startedAt = time.GetUtcNow();
         var started = time.GetTimestamp();
         var (response, session) = await handshake.InitializeAsync(route, caller, request, http.RequestAborted).ConfigureAwait(false);
         var clientInfo = (request.Params as JsonObject)?["clientInfo"];
-        await pipeline.RecordAsync(new McpAction
+        var recorded = await pipeline.RecordAsync(new McpAction
         {
             Source = "mcp",
             Caller = caller,
@@ -158,7 +165,12 @@ internal sealed partial class McpHttpHandler(
             RequestId = request.Id.ToString(),
             ClientName = RequestFields.String(clientInfo?["name"]),
             ClientVersion = RequestFields.String(clientInfo?["version"]),
-        }, started, session is null ? "failed" : "ok", (response as JsonRpcError)?.Error.Message).ConfigureAwait(false);
+        }, startedAt, started, response).ConfigureAwait(false);
+        if (!recorded)
+        {
+            response = JsonRpcErrors.Create(request.Id, JsonRpcErrors.AuditUnavailable, pipeline.AuditUnavailable ?? "The audit log cannot be written.");
+            session = null;
+        }
 
         if (session is not null)
         {

@@ -1,7 +1,9 @@
 using System.Diagnostics;
 using System.Text.Json.Nodes;
 using ModelContextProtocol.Protocol;
+using Warden.Core.Audit;
 using Warden.Core.Pipeline;
+using Warden.Gateway.Hosting;
 using Warden.Gateway.Mcp;
 using Warden.Gateway.Upstreams;
 
@@ -9,13 +11,21 @@ namespace Warden.Gateway.Pipeline;
 
 /// <summary>
 /// The one ordered path every client request takes: identify caller (done at the HTTP boundary) →
-/// resolve server and name → decide → forward → record. Each step is a replaceable service.
+/// resolve server and name → decide → forward → record. Each step is a replaceable service. A response is
+/// released only once its record is in the audit log; when the log cannot be written, calls are refused.
 /// </summary>
-internal sealed class McpPipeline(IDecisionPoint decisions, IAuditSink audit, TimeProvider time)
+internal sealed class McpPipeline(IDecisionPoint decisions, IAuditStore audit, WardenState state, TimeProvider time)
 {
     public async Task<JsonRpcMessageWithId> RunAsync(GatewaySession session, JsonRpcRequest request, Exchange exchange, IMcpRouter router, CancellationToken cancellationToken)
     {
+        var startedAt = time.GetUtcNow();
         var started = time.GetTimestamp();
+        var recorded = Recorded(request.Method);
+        if (recorded && audit.Unavailable is { } down)
+        {
+            return JsonRpcErrors.Create(request.Id, JsonRpcErrors.AuditUnavailable, down);
+        }
+
         var target = router.Resolve(session, request);
         var action = new McpAction
         {
@@ -24,7 +34,7 @@ internal sealed class McpPipeline(IDecisionPoint decisions, IAuditSink audit, Ti
             Method = request.Method,
             Server = target.Server,
             Name = target.Name,
-            Arguments = target.Arguments?.DeepClone(),
+            Arguments = recorded ? target.Arguments?.DeepClone() : null,
             SessionId = session.Ticket.Id,
             RequestId = request.Id.ToString(),
             ClientName = session.ClientName,
@@ -36,51 +46,27 @@ internal sealed class McpPipeline(IDecisionPoint decisions, IAuditSink audit, Ti
             ? await router.ForwardAsync(session, request, exchange, target, cancellationToken).ConfigureAwait(false)
             : JsonRpcErrors.Create(request.Id, JsonRpcErrors.Denied, decision.Reason);
 
-        if (Recorded(request.Method))
+        if (!recorded)
         {
-            var (outcome, error) = Outcome(response, decision);
-            await audit.RecordAsync(new AuditEntry
-            {
-                Timestamp = time.GetUtcNow(),
-                Duration = time.GetElapsedTime(started),
-                Action = action,
-                Decision = decision,
-                Outcome = outcome,
-                Error = error,
-            }, CancellationToken.None).ConfigureAwait(false);
+            return response;
         }
 
-        return response;
+        var appended = await audit.AppendAsync(McpAuditRecord.Create(action, decision, response, startedAt, time.GetElapsedTime(started), state.Config.Audit.MaxOutputChars, time), CancellationToken.None).ConfigureAwait(false);
+        return appended.Succeeded
+            ? response
+            : JsonRpcErrors.Create(request.Id, JsonRpcErrors.AuditUnavailable, $"The call ran, but Warden could not record it, so its result is withheld: {appended.Error}");
     }
 
-    /// <summary>Records a request Warden answered itself (initialize) through the same record step.</summary>
-    public ValueTask RecordAsync(McpAction action, long startedTimestamp, string outcome, string? error) =>
-        audit.RecordAsync(new AuditEntry
-        {
-            Timestamp = time.GetUtcNow(),
-            Duration = time.GetElapsedTime(startedTimestamp),
-            Action = action,
-            Decision = Decision.AllowAll,
-            Outcome = outcome,
-            Error = error,
-        }, CancellationToken.None);
+    /// <summary>Records a request Warden answered itself (initialize) through the same record step; false when the log refused it.</summary>
+    public async ValueTask<bool> RecordAsync(McpAction action, DateTimeOffset startedAt, long startedTimestamp, JsonRpcMessageWithId response)
+    {
+        var record = McpAuditRecord.Create(action, Decision.AllowAll, response, startedAt, time.GetElapsedTime(startedTimestamp), state.Config.Audit.MaxOutputChars, time);
+        return (await audit.AppendAsync(record, CancellationToken.None).ConfigureAwait(false)).Succeeded;
+    }
+
+    /// <summary>Why the audit log cannot be written, or null.</summary>
+    public string? AuditUnavailable => audit.Unavailable;
 
     // Keep-alives are not actions anyone audits.
     private static bool Recorded(string method) => method != RequestMethods.Ping;
-
-    private static (string Outcome, string? Error) Outcome(JsonRpcMessageWithId response, Decision decision)
-    {
-        if (!decision.IsAllowed)
-        {
-            return ("denied", decision.Reason);
-        }
-
-        return response switch
-        {
-            JsonRpcError { Error: { Code: JsonRpcErrors.UpstreamUnavailable or JsonRpcErrors.RequestTimeout } e } => ("failed", e.Message),
-            JsonRpcError e => ("error", e.Error.Message),
-            JsonRpcResponse { Result: JsonObject result } when result["isError"] is JsonValue v && v.TryGetValue<bool>(out var isError) && isError => ("error", "tool reported isError"),
-            _ => ("ok", null),
-        };
-    }
 }

@@ -24,6 +24,9 @@ internal static class JsonRpcErrors
     /// <summary>Policy denied the action.</summary>
     public const int Denied = -32011;
 
+    /// <summary>The audit log cannot be written, so Warden refuses the call (fail closed).</summary>
+    public const int AuditUnavailable = -32012;
+
     public static JsonRpcError Create(RequestId id, int code, string message, JsonNode? data = null) => new()
     {
         Id = id,

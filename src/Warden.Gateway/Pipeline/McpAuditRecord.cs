@@ -1,0 +1,49 @@
+using System.Diagnostics;
+using System.Text.Json.Nodes;
+using ModelContextProtocol.Protocol;
+using Warden.Core.Audit;
+using Warden.Core.Pipeline;
+
+namespace Warden.Gateway.Pipeline;
+
+/// <summary>Turns one MCP request, its decision and its response into an audit record.</summary>
+internal static class McpAuditRecord
+{
+    public static AuditRecord Create(McpAction action, Decision decision, JsonRpcMessageWithId response, DateTimeOffset startedAt, TimeSpan duration, int maxOutputChars, TimeProvider time) => new()
+    {
+        Id = AuditRecord.NewId(time),
+        Timestamp = startedAt,
+        DurationMicros = (long)duration.TotalMicroseconds,
+        Source = AuditSource.Mcp,
+        SessionId = action.SessionId,
+        RequestId = action.RequestId,
+        TraceId = Activity.Current?.TraceId.ToHexString(),
+        Input = new AuditInput { Method = action.Method, Name = action.Name, Server = action.Server, Arguments = action.Arguments },
+        Output = Output(response, maxOutputChars),
+        Model = action.ClientName is null ? null : new AuditModelIdentity { Agent = action.ClientName, AgentVersion = action.ClientVersion },
+        User = new AuditUserIdentity
+        {
+            Subject = action.Caller.Subject,
+            DisplayName = action.Caller.DisplayName,
+            Roles = action.Caller.Roles,
+            AuthMethod = action.Caller.AuthMethod,
+        },
+        Decision = new AuditDecision
+        {
+            Effect = decision.IsAllowed ? AuditEffect.Allow : AuditEffect.Deny,
+            RuleIds = decision.RuleIds,
+            Reason = decision.Reason,
+        },
+    };
+
+    private static AuditOutput? Output(JsonRpcMessageWithId response, int maxOutputChars) => response switch
+    {
+        JsonRpcError error => new AuditOutput { Error = $"{error.Error.Code}: {error.Error.Message}" },
+        JsonRpcResponse { Result: JsonObject result } => AuditOutput.FromContent(result.ToJsonString(), maxOutputChars) with
+        {
+            Error = result["isError"] is JsonValue v && v.TryGetValue<bool>(out var isError) && isError ? "The tool reported an error (isError)." : null,
+        },
+        JsonRpcResponse { Result: { } other } => AuditOutput.FromContent(other.ToJsonString(), maxOutputChars),
+        _ => null,
+    };
+}

@@ -1,0 +1,118 @@
+using System.Globalization;
+using Microsoft.Data.Sqlite;
+using Warden.Core.Audit;
+
+namespace Warden.Storage.Sqlite;
+
+/// <summary>
+/// The audit tables. <c>record</c> holds the canonical JSON (with hash) and is the only column a verifier trusts;
+/// the other columns copy fields out of it for indexed queries. Triggers refuse UPDATE and DELETE, so ordinary
+/// SQL cannot rewrite history; whoever edits the file directly is caught by the hash chain and the checkpoints.
+/// </summary>
+internal static class SqliteAuditSchema
+{
+    private const string Create = """
+        CREATE TABLE IF NOT EXISTS audit_records (
+          seq INTEGER PRIMARY KEY,
+          id TEXT NOT NULL UNIQUE,
+          ts TEXT NOT NULL,
+          source TEXT NOT NULL,
+          subject TEXT NOT NULL,
+          roles TEXT NOT NULL,
+          server TEXT,
+          name TEXT,
+          method TEXT NOT NULL,
+          effect TEXT NOT NULL,
+          session_id TEXT,
+          record BLOB NOT NULL,
+          leaf_hash BLOB NOT NULL,
+          hash TEXT NOT NULL
+        );
+        CREATE INDEX IF NOT EXISTS audit_records_ts ON audit_records(ts);
+        CREATE INDEX IF NOT EXISTS audit_records_subject ON audit_records(subject, ts);
+        CREATE INDEX IF NOT EXISTS audit_records_server ON audit_records(server, name, ts);
+        CREATE INDEX IF NOT EXISTS audit_records_session ON audit_records(session_id, seq);
+        CREATE TABLE IF NOT EXISTS audit_resources (
+          seq INTEGER NOT NULL,
+          kind TEXT NOT NULL,
+          value TEXT NOT NULL
+        );
+        CREATE INDEX IF NOT EXISTS audit_resources_kind_value ON audit_resources(kind, value);
+        CREATE INDEX IF NOT EXISTS audit_resources_seq ON audit_resources(seq);
+        CREATE TABLE IF NOT EXISTS audit_checkpoints (
+          tree_size INTEGER PRIMARY KEY,
+          created TEXT NOT NULL,
+          note TEXT NOT NULL
+        );
+        CREATE TABLE IF NOT EXISTS audit_probe (id INTEGER PRIMARY KEY, at TEXT NOT NULL);
+        CREATE TRIGGER IF NOT EXISTS audit_records_append_only_update BEFORE UPDATE ON audit_records
+          BEGIN SELECT RAISE(ABORT, 'audit records are append-only'); END;
+        CREATE TRIGGER IF NOT EXISTS audit_records_append_only_delete BEFORE DELETE ON audit_records
+          BEGIN SELECT RAISE(ABORT, 'audit records are append-only'); END;
+        CREATE TRIGGER IF NOT EXISTS audit_checkpoints_append_only_update BEFORE UPDATE ON audit_checkpoints
+          BEGIN SELECT RAISE(ABORT, 'audit checkpoints are append-only'); END;
+        CREATE TRIGGER IF NOT EXISTS audit_checkpoints_append_only_delete BEFORE DELETE ON audit_checkpoints
+          BEGIN SELECT RAISE(ABORT, 'audit checkpoints are append-only'); END;
+        """;
+
+    public static async Task CreateAsync(SqliteConnection connection, CancellationToken cancellationToken)
+    {
+        await using var command = connection.CreateCommand();
+        command.CommandText = Create;
+        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    public static async Task InsertAsync(SqliteConnection connection, SqliteTransaction transaction, AuditRecord record, byte[] leafHash)
+    {
+        await using (var insert = connection.CreateCommand())
+        {
+            insert.Transaction = transaction;
+            insert.CommandText = """
+                INSERT INTO audit_records (seq, id, ts, source, subject, roles, server, name, method, effect, session_id, record, leaf_hash, hash)
+                VALUES ($seq, $id, $ts, $source, $subject, $roles, $server, $name, $method, $effect, $session, $record, $leaf, $hash)
+                """;
+            insert.Parameters.AddWithValue("$seq", record.Seq);
+            insert.Parameters.AddWithValue("$id", record.Id);
+            insert.Parameters.AddWithValue("$ts", Timestamp(record.Timestamp));
+            insert.Parameters.AddWithValue("$source", record.Source.ToString().ToLowerInvariant());
+            insert.Parameters.AddWithValue("$subject", record.User.Subject);
+            // Delimited on both sides so a role matches exactly with LIKE '%|role|%'.
+            insert.Parameters.AddWithValue("$roles", "|" + string.Join("|", record.User.Roles) + "|");
+            insert.Parameters.AddWithValue("$server", (object?)record.Input.Server ?? DBNull.Value);
+            insert.Parameters.AddWithValue("$name", (object?)record.Input.Name ?? DBNull.Value);
+            insert.Parameters.AddWithValue("$method", record.Input.Method);
+            insert.Parameters.AddWithValue("$effect", record.Decision.Effect.ToString().ToLowerInvariant());
+            insert.Parameters.AddWithValue("$session", (object?)record.SessionId ?? DBNull.Value);
+            insert.Parameters.AddWithValue("$record", AuditRecordEncoder.Encode(record));
+            insert.Parameters.AddWithValue("$leaf", leafHash);
+            insert.Parameters.AddWithValue("$hash", record.Hash);
+            await insert.ExecuteNonQueryAsync().ConfigureAwait(false);
+        }
+
+        foreach (var resource in record.DataAccessed)
+        {
+            await using var insert = connection.CreateCommand();
+            insert.Transaction = transaction;
+            insert.CommandText = "INSERT INTO audit_resources (seq, kind, value) VALUES ($seq, $kind, $value)";
+            insert.Parameters.AddWithValue("$seq", record.Seq);
+            insert.Parameters.AddWithValue("$kind", resource.Kind);
+            insert.Parameters.AddWithValue("$value", resource.Value);
+            await insert.ExecuteNonQueryAsync().ConfigureAwait(false);
+        }
+    }
+
+    public static async Task InsertCheckpointAsync(SqliteConnection connection, SqliteTransaction transaction, long treeSize, DateTimeOffset created, string note)
+    {
+        await using var insert = connection.CreateCommand();
+        insert.Transaction = transaction;
+        insert.CommandText = "INSERT INTO audit_checkpoints (tree_size, created, note) VALUES ($size, $created, $note)";
+        insert.Parameters.AddWithValue("$size", treeSize);
+        insert.Parameters.AddWithValue("$created", Timestamp(created));
+        insert.Parameters.AddWithValue("$note", note);
+        await insert.ExecuteNonQueryAsync().ConfigureAwait(false);
+    }
+
+    // Sortable as text: fixed width, UTC, microseconds.
+    public static string Timestamp(DateTimeOffset value) =>
+        value.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.ffffff'Z'", CultureInfo.InvariantCulture);
+}

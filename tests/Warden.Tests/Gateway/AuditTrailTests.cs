@@ -1,0 +1,133 @@
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.DependencyInjection;
+using ModelContextProtocol;
+using ModelContextProtocol.Protocol;
+using Warden.Core.Audit;
+using Warden.Tests.Infrastructure;
+
+namespace Warden.Tests.Gateway;
+
+/// <summary>Every call through Warden leaves a record in the tamper-evident log before its response is released.</summary>
+public sealed class AuditTrailTests
+{
+    [Fact]
+    public async Task ToolCall_ThroughGateway_IsRecordedWithTheSixElements()
+    {
+        await using var warden = await WardenHost.StartAsync(Configs.StdioTestServer());
+        await using var client = await warden.ConnectAsync("/mcp/test");
+
+        var result = await client.CallToolAsync("slow_echo", new Dictionary<string, object?> { ["message"] = "audit me", ["delayMs"] = 0 });
+        Assert.NotEqual(true, result.IsError);
+
+        // The response was released, so its record is already in the log: no waiting.
+        var store = warden.Services.GetRequiredService<IAuditStore>();
+        var records = await ReadAllAsync(store);
+        var call = Assert.Single(records, r => r.Input.Method == "tools/call");
+        Assert.Equal("test", call.Input.Server);
+        Assert.Equal("slow_echo", call.Input.Name);
+        Assert.Equal("audit me", call.Input.Arguments!["message"]!.GetValue<string>());
+        Assert.Contains("audit me", call.Output!.Content);
+        Assert.Equal(64, call.Output.ContentSha256!.Length);
+        Assert.Null(call.Output.Error);
+        Assert.Equal("local", call.User.Subject);
+        Assert.Equal("loopback", call.User.AuthMethod);
+        Assert.Equal(AuditEffect.Allow, call.Decision.Effect);
+        Assert.Equal(AuditSource.Mcp, call.Source);
+        Assert.False(string.IsNullOrEmpty(call.SessionId));
+        Assert.NotNull(call.Model?.Agent);
+        Assert.True(call.Timestamp <= DateTimeOffset.UtcNow && call.Timestamp > DateTimeOffset.UtcNow.AddMinutes(-5));
+
+        // initialize is recorded too, first; seq and prev_hash chain them.
+        Assert.Equal("initialize", records[0].Input.Method);
+        Assert.Equal(Enumerable.Range(1, records.Count).Select(i => (long)i), records.Select(r => r.Seq));
+        Assert.Equal(records[^2].Hash, records[^1].PrevHash);
+    }
+
+    [Fact]
+    public async Task Log_AfterShutdown_VerifiesAgainstSignedCheckpoint()
+    {
+        var data = Directory.CreateTempSubdirectory("warden-audit-").FullName;
+        await using (var warden = await WardenHost.StartAsync(Configs.StdioTestServer(), data))
+        {
+            await using var client = await warden.ConnectAsync("/mcp/test");
+            for (var i = 0; i < 5; i++)
+            {
+                await client.CallToolAsync("slow_echo", new Dictionary<string, object?> { ["message"] = $"m{i}", ["delayMs"] = 0 });
+            }
+        }
+
+        // Shutting down signed a checkpoint over every record; the log verifies with the exported key.
+        await using var store = await OpenAsync(data);
+        var checkpoints = await store.CheckpointsAsync(CancellationToken.None);
+        Assert.NotEmpty(checkpoints);
+        using var keys = new AuditKeyStore(data, Warden.Gateway.Hosting.WardenGatewayExtensions.AuditOrigin(new Warden.Core.Configuration.WardenConfig()), TimeProvider.System);
+        var result = await new AuditVerifier(keys.GetVerifiers()).VerifyAsync(store.ReadAsync(1, CancellationToken.None), checkpoints, CancellationToken.None);
+        Assert.True(result.IsIntact, result.Problem);
+        Assert.Equal(await store.CountAsync(CancellationToken.None), result.RecordsVerified);
+        Assert.Equal(result.RecordsVerified, result.CheckpointSize);
+    }
+
+    [Fact]
+    public async Task AuditLogUnwritable_CallsAreRefused_AndServiceResumesWhenItIsBack()
+    {
+        var data = Directory.CreateTempSubdirectory("warden-audit-").FullName;
+        await using var warden = await WardenHost.StartAsync(Configs.StdioTestServer(), data);
+        await using var client = await warden.ConnectAsync("/mcp/test");
+        await client.CallToolAsync("slow_echo", new Dictionary<string, object?> { ["message"] = "before", ["delayMs"] = 0 });
+
+        // Another process holds the database's write lock (as a backup tool or a stuck migration might).
+        using (var blocker = new SqliteConnection($"Data Source={Path.Combine(data, "warden.db")};Pooling=False;Default Timeout=1"))
+        {
+            blocker.Open();
+            using (var begin = blocker.CreateCommand())
+            {
+                begin.CommandText = "BEGIN EXCLUSIVE";
+                begin.ExecuteNonQuery();
+            }
+
+            var refused = await Assert.ThrowsAsync<McpProtocolException>(() => client.CallToolAsync("slow_echo", new Dictionary<string, object?> { ["message"] = "during", ["delayMs"] = 0 }).AsTask());
+            Assert.Contains("could not record", refused.Message + " ", StringComparison.OrdinalIgnoreCase);
+
+            // Fail closed: while the log is down, calls are refused up front.
+            var store = warden.Services.GetRequiredService<IAuditStore>();
+            Assert.NotNull(store.Unavailable);
+            var upFront = await Assert.ThrowsAsync<McpProtocolException>(() => client.CallToolAsync("slow_echo", new Dictionary<string, object?> { ["message"] = "during 2", ["delayMs"] = 0 }).AsTask());
+            Assert.Contains("audit log cannot be written", upFront.Message, StringComparison.OrdinalIgnoreCase);
+
+            using var rollback = blocker.CreateCommand();
+            rollback.CommandText = "ROLLBACK";
+            rollback.ExecuteNonQuery();
+        }
+
+        // The store probes and comes back by itself.
+        var back = warden.Services.GetRequiredService<IAuditStore>();
+        Polling.Until(() => back.Unavailable is null, TimeSpan.FromSeconds(30));
+        var after = await client.CallToolAsync("slow_echo", new Dictionary<string, object?> { ["message"] = "after", ["delayMs"] = 0 });
+        Assert.Contains("after", Assert.IsType<TextContentBlock>(after.Content[0]).Text);
+
+        // Nothing that was answered is missing, and the chain has no hole.
+        var records = await ReadAllAsync(back);
+        Assert.Contains(records, r => r.Input.Arguments?["message"]?.GetValue<string>() == "before");
+        Assert.Contains(records, r => r.Input.Arguments?["message"]?.GetValue<string>() == "after");
+        Assert.DoesNotContain(records, r => r.Input.Arguments?["message"]?.GetValue<string>() == "during 2");
+        Assert.Equal(Enumerable.Range(1, records.Count).Select(i => (long)i), records.Select(r => r.Seq));
+    }
+
+    private static async Task<Warden.Storage.Sqlite.SqliteAuditStore> OpenAsync(string data) =>
+        await Warden.Storage.Sqlite.SqliteAuditStore.OpenAsync(Path.Combine(data, "warden.db"), new Warden.Storage.Sqlite.SqliteAuditStoreOptions
+        {
+            Origin = "warden/test",
+            Signer = () => throw new InvalidOperationException("read-only use"),
+        });
+
+    private static async Task<List<AuditRecord>> ReadAllAsync(IAuditStore store)
+    {
+        var records = new List<AuditRecord>();
+        await foreach (var record in store.ReadAsync(1, CancellationToken.None))
+        {
+            records.Add(record);
+        }
+
+        return records;
+    }
+}
