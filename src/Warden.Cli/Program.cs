@@ -5,6 +5,10 @@ var root = new RootCommand("Warden: a self-hosted MCP gateway that authenticates
 {
     ServeCommand.Create(),
     ConfigCommand.Create(),
+    AuditCommand.Create(),
 };
 
-return await root.Parse(args).InvokeAsync();
+// Bad arguments exit 2 (after the usual error and usage text), so scripts can tell them from a failed check (1).
+var parse = root.Parse(args);
+var exitCode = await parse.InvokeAsync();
+return parse.Errors.Count > 0 ? 2 : exitCode;

@@ -34,7 +34,7 @@ public sealed partial class SqliteAuditStore : IAuditStore
         _options = options;
         _logger = logger;
         _lastCheckpointAt = options.Time.GetUtcNow();
-        LeafHashes = new LeafSource(this);
+        Reader = new SqliteAuditReader(connectionString);
         _writer = Task.Run(WriteLoopAsync);
     }
 
@@ -60,8 +60,6 @@ public sealed partial class SqliteAuditStore : IAuditStore
     }
 
     public string? Unavailable => _unavailable;
-
-    public ILeafHashSource LeafHashes { get; }
 
     public async ValueTask<AuditAppendResult> AppendAsync(AuditRecord record, CancellationToken cancellationToken)
     {

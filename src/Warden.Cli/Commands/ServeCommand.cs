@@ -16,9 +16,9 @@ internal static class ServeCommand
 {
     public static Command Create()
     {
-        var config = new Option<FileInfo?>("--config", "-c") { Description = "Configuration file (default: embedded defaults with the demo server)" };
+        var config = WardenEnvironment.ConfigOption();
         var urls = new Option<string?>("--urls") { Description = "Address(es) to listen on, e.g. http://127.0.0.1:8787 (overrides listen.urls)" };
-        var data = new Option<DirectoryInfo?>("--data") { Description = "Data directory (default: $WARDEN_HOME or ./.warden)" };
+        var data = WardenEnvironment.DataOption();
         var command = new Command("serve", "Run the gateway") { config, urls, data };
         command.SetAction((parse, cancellationToken) => RunAsync(parse.GetValue(config), parse.GetValue(urls), parse.GetValue(data), cancellationToken));
         return command;
@@ -26,29 +26,12 @@ internal static class ServeCommand
 
     private static async Task<int> RunAsync(FileInfo? configFile, string? urls, DirectoryInfo? data, CancellationToken cancellationToken)
     {
-        WardenConfig config;
-        if (configFile is not null)
+        if (WardenEnvironment.LoadConfig(configFile, "not started") is not { } config)
         {
-            var result = ConfigParser.ParseFile(configFile.FullName);
-            if (result.Config is null)
-            {
-                foreach (var error in result.Errors)
-                {
-                    Console.Error.WriteLine(error);
-                }
-
-                Console.Error.WriteLine($"{configFile.FullName}: not started; fix the {result.Errors.Count} problem(s) above (check with `warden config validate`).");
-                return 1;
-            }
-
-            config = result.Config;
-        }
-        else
-        {
-            config = EmbeddedDefaults.Create();
+            return 1;
         }
 
-        var dataDirectory = data?.FullName ?? Environment.GetEnvironmentVariable("WARDEN_HOME") ?? Path.Combine(Directory.GetCurrentDirectory(), ".warden");
+        var dataDirectory = WardenEnvironment.DataDirectory(data);
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         builder.Logging.AddSimpleConsole(o =>

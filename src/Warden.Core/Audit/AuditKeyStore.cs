@@ -90,6 +90,13 @@ public sealed partial class AuditKeyStore : IDisposable
         }
     }
 
+    /// <summary>
+    /// The verifier keys published in <paramref name="directory"/>'s <c>audit-verifiers.txt</c>, oldest first, without
+    /// touching the signing key (nothing is generated or written): for tools that only verify.
+    /// </summary>
+    public static IReadOnlyList<NoteVerifier> ReadVerifiers(string directory) =>
+        ReadVerifiersFile(Path.Combine(Path.GetFullPath(directory), VerifierKeysFileName));
+
     /// <summary>The active key's verifier key string (<c>name+keyid+base64</c>), safe to publish.</summary>
     public string ExportVerifierKey() => GetSigner().Verifier.VerifierKey;
 
@@ -146,16 +153,18 @@ public sealed partial class AuditKeyStore : IDisposable
         return signer;
     }
 
-    private List<NoteVerifier> ReadVerifiers()
+    private List<NoteVerifier> ReadVerifiers() => ReadVerifiersFile(VerifierKeysPath);
+
+    private static List<NoteVerifier> ReadVerifiersFile(string path)
     {
         var verifiers = new List<NoteVerifier>();
-        if (!File.Exists(VerifierKeysPath))
+        if (!File.Exists(path))
         {
             return verifiers;
         }
 
         var lineNumber = 0;
-        foreach (var raw in File.ReadLines(VerifierKeysPath))
+        foreach (var raw in File.ReadLines(path))
         {
             lineNumber++;
             var line = raw.Trim();
@@ -166,7 +175,7 @@ public sealed partial class AuditKeyStore : IDisposable
 
             if (!NoteVerifier.TryParse(line, out var verifier))
             {
-                throw new InvalidOperationException($"{VerifierKeysPath}:{lineNumber} is not a verifier key (name+keyid+base64key); fix or remove that line.");
+                throw new InvalidOperationException($"{path}:{lineNumber} is not a verifier key (name+keyid+base64key); fix or remove that line.");
             }
 
             if (!verifiers.Any(v => v.VerifierKey == verifier.VerifierKey))

@@ -51,7 +51,7 @@ public static class WardenGatewayExtensions
                 Time = sp.GetRequiredService<TimeProvider>(),
             };
             // Opened once, at start-up; a log that cannot be opened stops Warden with the reason.
-            return SqliteAuditStore.OpenAsync(Path.Combine(dataDirectory, config.Audit.Database), options, sp.GetService<ILogger<SqliteAuditStore>>()).GetAwaiter().GetResult();
+            return SqliteAuditStore.OpenAsync(AuditDatabasePath(config, dataDirectory), options, sp.GetService<ILogger<SqliteAuditStore>>()).GetAwaiter().GetResult();
         });
         services.AddHostedService<UpstreamLifetime>();
         services.AddHostedService<ConfigWatcher>();
@@ -61,6 +61,9 @@ public static class WardenGatewayExtensions
 
     /// <summary>The audit log's name in its checkpoints and the name of its signing key.</summary>
     public static string AuditOrigin(WardenConfig config) => config.Audit.Origin ?? $"warden/{Environment.MachineName.ToLowerInvariant()}";
+
+    /// <summary>The audit log's SQLite file: <c>audit.database</c>, relative to the data directory unless absolute.</summary>
+    public static string AuditDatabasePath(WardenConfig config, string dataDirectory) => Path.Combine(dataDirectory, config.Audit.Database);
 
     /// <summary>Adds the middleware and maps /mcp, /mcp/{server}, /healthz and /readyz.</summary>
     public static IEndpointRouteBuilder MapWardenGateway(this WebApplication app)

@@ -1,0 +1,145 @@
+using Warden.Core.Audit;
+
+namespace Warden.Cli.Commands;
+
+/// <summary>
+/// <c>warden audit verify</c>: checks every record against the hash chain and the signed checkpoints and, with
+/// <c>--from</c>, proves the log only grew since a checkpoint an auditor saved. Prints the verdict first.
+/// </summary>
+internal static class AuditVerifyAction
+{
+    public static async Task<int> RunAsync(AuditLog log, FileInfo? savedCheckpoint, CancellationToken cancellationToken)
+    {
+        string? saved = null;
+        if (savedCheckpoint is not null)
+        {
+            if (!savedCheckpoint.Exists)
+            {
+                Console.Error.WriteLine($"--from '{savedCheckpoint.FullName}' does not exist; pass a checkpoint saved earlier with `warden audit checkpoint > FILE`.");
+                return AuditLog.UsageError;
+            }
+
+            saved = await File.ReadAllTextAsync(savedCheckpoint.FullName, cancellationToken);
+        }
+
+        var notes = await log.Reader.CheckpointsAsync(cancellationToken);
+        var result = await new AuditVerifier(log.Keys, log.Origin).VerifyAsync(log.Reader.ReadAsync(1, cancellationToken), notes, cancellationToken);
+        if (!result.IsIntact)
+        {
+            await ReportBrokenAsync(log, result, notes, cancellationToken);
+            return AuditLog.Broken;
+        }
+
+        Console.Out.WriteLine($"intact: {result.RecordsVerified} records, checkpoint at {result.CheckpointSize}");
+        Console.Out.WriteLine($"  log {log.DatabasePath}; checkpoints trusted from {log.KeySource}");
+        if (result.RecordsVerified > result.CheckpointSize)
+        {
+            Console.Out.WriteLine($"  seq {result.CheckpointSize + 1}..{result.RecordsVerified} come after the last signed checkpoint: the hash chain covers them, "
+                + "but removing them would not show until the next checkpoint (or against a checkpoint saved later, with --from)");
+        }
+
+        return saved is null ? 0 : await CheckConsistencyAsync(log, saved, savedCheckpoint!.FullName, result.RecordsVerified, cancellationToken);
+    }
+
+    private static async Task<int> CheckConsistencyAsync(AuditLog log, string savedNote, string savedPath, long records, CancellationToken cancellationToken)
+    {
+        var opened = Checkpoint.Open(savedNote, log.Keys, log.Origin);
+        if (!opened.IsVerified)
+        {
+            Console.Error.WriteLine($"The saved checkpoint '{savedPath}' does not verify with the trusted keys ({log.KeySource}): {opened.Problem}. "
+                + "Pass the key that signed it with --key.");
+            return AuditLog.UsageError;
+        }
+
+        var old = opened.Checkpoint!;
+        var checkpoints = await log.OpenCheckpointsAsync(cancellationToken);
+        var latest = checkpoints.Count > 0 ? checkpoints[^1] : null;
+        var oldRoot = Convert.ToHexStringLower(old.RootHash);
+        if (old.TreeSize == 0)
+        {
+            Console.Out.WriteLine("consistent: the saved checkpoint is of the empty log, which every log extends");
+            return 0;
+        }
+
+        if (latest is null || latest.TreeSize < old.TreeSize)
+        {
+            var latestText = latest is null ? "the log holds no signed checkpoint" : $"the log's latest signed checkpoint covers {latest.TreeSize}";
+            var recordsText = records < old.TreeSize
+                ? $"and it holds {records} records: seq {records + 1}..{old.TreeSize} were removed from the tail, with the checkpoints that covered them"
+                : "though the records reach that far: the checkpoints after it were removed";
+            Console.Out.WriteLine($"broken: not consistent with the saved checkpoint (size {old.TreeSize}, root {oldRoot}): {latestText}, {recordsText}");
+            return AuditLog.Broken;
+        }
+
+        var prover = new MerkleProver(log.Leaves);
+        var proof = await prover.ConsistencyProofAsync(old.TreeSize, latest.TreeSize, cancellationToken);
+        if (!MerkleProof.VerifyConsistency(old.TreeSize, latest.TreeSize, old.RootHash, latest.RootHash, proof))
+        {
+            Console.Out.WriteLine($"broken: not consistent with the saved checkpoint (size {old.TreeSize}, root {oldRoot}): the log's first {old.TreeSize} records "
+                + $"are not the ones that checkpoint signed, so the log (and its checkpoint at {latest.TreeSize}) was rewritten after it was saved");
+            return AuditLog.Broken;
+        }
+
+        Console.Out.WriteLine($"consistent: the log only grew since the saved checkpoint (size {old.TreeSize} -> {latest.TreeSize}, consistency proof of {proof.Count} hashes verified against both roots)");
+        return 0;
+    }
+
+    private static async Task ReportBrokenAsync(AuditLog log, AuditVerificationResult result, IReadOnlyList<string> notes, CancellationToken cancellationToken)
+    {
+        if (result.Kind == AuditProblemKind.ForgedCheckpoint)
+        {
+            Console.Out.WriteLine($"broken: forged checkpoint{ForgedCheckpointSize(log, notes)}: {result.Problem}");
+        }
+        else
+        {
+            var seq = result.FirstBrokenSeq!.Value;
+            var record = await RecordAtPositionAsync(log, seq, cancellationToken);
+            var name = record is null ? "no record there" : $"id {record.Id}";
+            Console.Out.WriteLine($"broken: first broken record seq {seq} ({name}), {Describe(result.Kind)}: {result.Problem}");
+        }
+
+        Console.Out.WriteLine($"  verified before it: {result.RecordsVerified} records, checkpoint at {result.CheckpointSize}; log {log.DatabasePath}");
+    }
+
+    // The verifier reports by position in seq order; the record found there is the one it could not accept.
+    private static async Task<AuditRecord?> RecordAtPositionAsync(AuditLog log, long position, CancellationToken cancellationToken)
+    {
+        var index = 0L;
+        await foreach (var record in log.Reader.ReadAsync(1, cancellationToken))
+        {
+            if (++index == position)
+            {
+                return record;
+            }
+        }
+
+        return null;
+    }
+
+    private static string ForgedCheckpointSize(AuditLog log, IReadOnlyList<string> notes)
+    {
+        foreach (var note in notes)
+        {
+            if (!Checkpoint.Open(note, log.Keys, log.Origin).IsVerified)
+            {
+                // Unverified, so only what the note claims; enough to find the row.
+                return SignedNote.TryParse(note, out var parsed, out _) && Checkpoint.TryParseText(parsed.Text, out var claimed, out _)
+                    ? $" (the one claiming tree size {claimed.TreeSize})"
+                    : " (an unreadable one)";
+            }
+        }
+
+        return "";
+    }
+
+    private static string Describe(AuditProblemKind kind) => kind switch
+    {
+        AuditProblemKind.EditedRecord => "edited",
+        AuditProblemKind.MissingRecord => "records missing",
+        AuditProblemKind.OutOfOrderRecord => "inserted or reordered",
+        AuditProblemKind.BrokenChain => "chain broken",
+        AuditProblemKind.RootMismatch => "root does not match a signed checkpoint",
+        AuditProblemKind.TruncatedTail => "tail truncated",
+        _ => kind.ToString(),
+    };
+}

@@ -1,0 +1,44 @@
+using System.CommandLine;
+using Warden.Core.Configuration;
+
+namespace Warden.Cli.Commands;
+
+/// <summary>
+/// How every command finds its configuration and data directory, so <c>serve</c> and the tools that read what
+/// it wrote (<c>audit …</c>) always agree: <c>--config</c> or the embedded defaults; <c>--data</c>, then
+/// <c>$WARDEN_HOME</c>, then <c>./.warden</c>.
+/// </summary>
+internal static class WardenEnvironment
+{
+    public static Option<FileInfo?> ConfigOption() =>
+        new("--config", "-c") { Description = "Configuration file (default: embedded defaults with the demo server)" };
+
+    public static Option<DirectoryInfo?> DataOption() =>
+        new("--data") { Description = "Data directory (default: $WARDEN_HOME or ./.warden)" };
+
+    public static string DataDirectory(DirectoryInfo? data) =>
+        data?.FullName ?? Environment.GetEnvironmentVariable("WARDEN_HOME") ?? Path.Combine(Directory.GetCurrentDirectory(), ".warden");
+
+    /// <summary>The configuration from <paramref name="file"/>, or the embedded defaults; null (problems written to stderr) when the file does not validate.</summary>
+    public static WardenConfig? LoadConfig(FileInfo? file, string consequence)
+    {
+        if (file is null)
+        {
+            return EmbeddedDefaults.Create();
+        }
+
+        var result = ConfigParser.ParseFile(file.FullName);
+        if (result.Config is not null)
+        {
+            return result.Config;
+        }
+
+        foreach (var error in result.Errors)
+        {
+            Console.Error.WriteLine(error);
+        }
+
+        Console.Error.WriteLine($"{file.FullName}: {consequence}; fix the {result.Errors.Count} problem(s) above (check with `warden config validate`).");
+        return null;
+    }
+}
