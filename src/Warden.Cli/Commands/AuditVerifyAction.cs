@@ -94,11 +94,17 @@ internal static class AuditVerifyAction
         {
             var seq = result.FirstBrokenSeq!.Value;
             var record = await RecordAtPositionAsync(log, seq, cancellationToken);
-            var name = record is null ? "no record there" : $"id {record.Id}";
+            var name = record is null ? "no record there"
+                : record.Seq == seq ? $"id {record.Id}"
+                : $"the record in its place is seq {record.Seq}, id {record.Id}";
             Console.Out.WriteLine($"broken: first broken record seq {seq} ({name}), {Describe(result.Kind)}: {result.Problem}");
         }
 
-        Console.Out.WriteLine($"  verified before it: {result.RecordsVerified} records, checkpoint at {result.CheckpointSize}; log {log.DatabasePath}");
+        Console.Out.WriteLine(result.Kind == AuditProblemKind.ForgedCheckpoint
+            ? $"  no record was checked: every checkpoint must verify first; log {log.DatabasePath}"
+            : $"  checked before stopping: {result.RecordsVerified} records by hash and chain, "
+                + (result.CheckpointSize == 0 ? "none yet against a signed checkpoint" : $"seq 1..{result.CheckpointSize} also against signed checkpoints")
+                + $"; log {log.DatabasePath}");
     }
 
     // The verifier reports by position in seq order; the record found there is the one it could not accept.

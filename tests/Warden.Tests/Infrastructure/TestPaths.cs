@@ -10,6 +10,9 @@ internal static class TestPaths
     /// <summary>The test upstream's dll, run with `dotnet`.</summary>
     public static string TestServerDll => Path.Combine(RepoRoot, "tests", "Warden.TestServer", "bin", Configuration, "net10.0", "warden-test-server.dll");
 
+    /// <summary>The built `warden` CLI's dll, run with `dotnet`.</summary>
+    public static string WardenCliDll => Path.Combine(RepoRoot, "src", "Warden.Cli", "bin", Configuration, "net10.0", "warden.dll");
+
     private static string FindRoot()
     {
         var directory = new DirectoryInfo(AppContext.BaseDirectory);
