@@ -326,7 +326,8 @@ public sealed class AuditVerifyCliTests
     {
         var checkpoint = await WardenCli.RunAsync("audit", "checkpoint", "--data", log.Directory);
         Assert.True(checkpoint.ExitCode == 0, checkpoint.ToString());
-        var path = Path.Combine(Directory.CreateTempSubdirectory("warden-auditor-").FullName, "checkpoint.txt");
+        // Any file the auditor keeps; inside the test's directory only so it is cleaned up with it.
+        var path = Path.Combine(log.Directory, "auditor-saved-checkpoint.txt");
         await File.WriteAllTextAsync(path, checkpoint.Stdout);
         return path;
     }

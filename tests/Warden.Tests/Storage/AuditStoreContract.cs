@@ -1,0 +1,270 @@
+using System.Text.Json.Nodes;
+using Warden.Core.Audit;
+using Warden.Core.Configuration;
+
+namespace Warden.Tests.Storage;
+
+/// <summary>
+/// What every <see cref="IAuditStore"/> must do, whatever it stores in. A provider's test class derives from this
+/// and says how to open its store on one fresh location per test; reopening opens the same location again.
+/// </summary>
+public abstract class AuditStoreContract : IDisposable
+{
+    protected const string Origin = "warden.contract/audit";
+
+    private readonly NoteSigner _signer = NoteSigner.Generate(Origin);
+
+    /// <summary>Opens (or reopens) the store on this test's location.</summary>
+    protected abstract Task<IAuditStore> OpenAsync(AuditStoreSettings settings);
+
+    protected AuditStoreSettings Settings(AuditDurability durability = AuditDurability.Sync, int checkpointEvery = 1000) =>
+        new(durability, checkpointEvery, Origin, () => _signer);
+
+    [Fact]
+    public async Task Append_InOrder_AssignsSeqOneToNChainedByPrevHash()
+    {
+        await using var store = await OpenAsync(Settings());
+        var placed = new List<AuditRecord>();
+        for (var i = 1; i <= 10; i++)
+        {
+            placed.Add(await AppendAsync(store, Record(i)));
+        }
+
+        Assert.Equal(Enumerable.Range(1, 10).Select(i => (long)i), placed.Select(r => r.Seq));
+        Assert.Equal(AuditRecord.GenesisPrevHash, placed[0].PrevHash);
+        for (var i = 1; i < placed.Count; i++)
+        {
+            Assert.Equal(placed[i - 1].Hash, placed[i].PrevHash);
+        }
+
+        Assert.All(placed, r => Assert.Equal(AuditRecordEncoder.ComputeHash(r), r.Hash));
+        var stored = await ReadAllAsync(store);
+        Assert.Equal(placed.Select(r => r.Hash), stored.Select(r => r.Hash));
+        Assert.Equal(10, await store.CountAsync(CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task Append_FromManyConcurrentTasks_EveryRecordLandsExactlyOnceWithoutGaps()
+    {
+        const int Tasks = 32, PerTask = 25;
+        await using var store = await OpenAsync(Settings(checkpointEvery: 100));
+        var start = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var appenders = Enumerable.Range(0, Tasks).Select(t => Task.Run(async () =>
+        {
+            await start.Task;
+            var mine = new List<AuditRecord>();
+            for (var i = 0; i < PerTask; i++)
+            {
+                mine.Add(await AppendAsync(store, Record(t * 1000 + i)));
+            }
+
+            return mine;
+        })).ToList();
+        start.SetResult();
+        var placed = (await Task.WhenAll(appenders)).SelectMany(r => r).ToList();
+
+        var stored = await ReadAllAsync(store);
+        Assert.Equal(Enumerable.Range(1, Tasks * PerTask).Select(i => (long)i), stored.Select(r => r.Seq));
+        Assert.Equal(placed.Select(r => r.Id).Order(), stored.Select(r => r.Id).Order());
+        Assert.Equal(stored.Count, stored.Select(r => r.Id).Distinct().Count());
+        // Each appender got back the record exactly as it sits in the log.
+        var bySeq = stored.ToDictionary(r => r.Seq);
+        Assert.All(placed, r => Assert.Equal(bySeq[r.Seq].Hash, r.Hash));
+        await AssertVerifiesAsync(store, Tasks * PerTask);
+    }
+
+    [Fact]
+    public async Task Reopen_ResumesSeqHashAndTree()
+    {
+        AuditRecord last;
+        await using (var store = await OpenAsync(Settings(checkpointEvery: 4)))
+        {
+            for (var i = 1; i < 7; i++)
+            {
+                await AppendAsync(store, Record(i));
+            }
+
+            last = await AppendAsync(store, Record(7));
+        }
+
+        await using (var store = await OpenAsync(Settings(checkpointEvery: 4)))
+        {
+            var next = await AppendAsync(store, Record(8));
+            Assert.Equal(8, next.Seq);
+            Assert.Equal(last.Hash, next.PrevHash);
+            for (var i = 9; i <= 12; i++)
+            {
+                await AppendAsync(store, Record(i));
+            }
+        }
+
+        // The tree continued too: checkpoints signed after the reopen still match the records from seq 1.
+        await using var reopened = await OpenAsync(Settings());
+        var checkpoints = await reopened.CheckpointsAsync(CancellationToken.None);
+        Assert.Contains(checkpoints, c => Open(c).TreeSize > 7);
+        await AssertVerifiesAsync(reopened, 12);
+    }
+
+    [Fact]
+    public async Task Find_ById_ReturnsThatRecord_OrNullForAnUnknownId()
+    {
+        await using var store = await OpenAsync(Settings());
+        var placed = new List<AuditRecord>();
+        for (var i = 1; i <= 5; i++)
+        {
+            placed.Add(await AppendAsync(store, Record(i)));
+        }
+
+        var found = await store.FindAsync(placed[2].Id, CancellationToken.None);
+        Assert.NotNull(found);
+        Assert.Equal(3, found.Seq);
+        Assert.Equal(placed[2].Hash, found.Hash);
+        Assert.Null(await store.FindAsync("no-such-id", CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task Checkpoints_EveryNRecordsAndAtShutdown_VerifyAgainstTheRecordsAndTheLeafSource()
+    {
+        await using (var store = await OpenAsync(Settings(checkpointEvery: 4)))
+        {
+            for (var i = 1; i <= 10; i++)
+            {
+                await AppendAsync(store, Record(i));
+            }
+        }
+
+        await using var reopened = await OpenAsync(Settings());
+        var checkpoints = (await reopened.CheckpointsAsync(CancellationToken.None)).Select(Open).ToList();
+        Assert.Equal([4L, 8L, 10L], checkpoints.Select(c => c.TreeSize));
+        Assert.All(checkpoints, c => Assert.Equal(Origin, c.Origin));
+        await AssertVerifiesAsync(reopened, 10);
+        // The store's leaf source builds the same roots, and proofs from it verify.
+        var prover = new MerkleProver(reopened.LeafHashes);
+        foreach (var checkpoint in checkpoints)
+        {
+            Assert.Equal(checkpoint.RootHash, await prover.RootAsync(checkpoint.TreeSize, CancellationToken.None));
+        }
+
+        var third = (await ReadAllAsync(reopened))[2];
+        var proof = await prover.InclusionProofAsync(2, 10, CancellationToken.None);
+        Assert.True(MerkleProof.VerifyInclusion(2, 10, MerkleHash.Leaf(AuditRecordEncoder.Canonicalize(third)), proof, checkpoints[^1].RootHash));
+        var consistency = await prover.ConsistencyProofAsync(4, 10, CancellationToken.None);
+        Assert.True(MerkleProof.VerifyConsistency(4, 10, checkpoints[0].RootHash, checkpoints[^1].RootHash, consistency));
+    }
+
+    [Fact]
+    public async Task Append_SyncDurability_RecordIsInTheLogWhenAppendReturns()
+    {
+        await using var store = await OpenAsync(Settings(AuditDurability.Sync));
+        for (var i = 1; i <= 5; i++)
+        {
+            var placed = await AppendAsync(store, Record(i));
+            Assert.Equal(i, placed.Seq);
+            // Committed before the caller was answered: readable at once, and by seq and hash.
+            Assert.Equal(i, await store.CountAsync(CancellationToken.None));
+            Assert.Equal(placed.Hash, (await store.FindAsync(placed.Id, CancellationToken.None))?.Hash);
+        }
+    }
+
+    [Fact]
+    public async Task Append_BatchedDurability_EveryQueuedRecordIsInTheLogAfterShutdown()
+    {
+        var ids = new List<string>();
+        await using (var store = await OpenAsync(Settings(AuditDurability.Batched)))
+        {
+            for (var i = 1; i <= 50; i++)
+            {
+                var record = Record(i);
+                var result = await store.AppendAsync(record, CancellationToken.None);
+                Assert.True(result.Succeeded, result.Error);
+                ids.Add(record.Id);
+            }
+        }
+
+        await using var reopened = await OpenAsync(Settings());
+        var stored = await ReadAllAsync(reopened);
+        Assert.Equal(ids, stored.Select(r => r.Id));
+        await AssertVerifiesAsync(reopened, 50);
+    }
+
+    [Fact]
+    public async Task Append_ThenReadBack_ReEncodesToTheSameBytes()
+    {
+        await using var store = await OpenAsync(Settings());
+        var full = Record(1) with
+        {
+            RequestId = "req-1",
+            TraceId = "4bf92f3577b34da6a3ce929d0e0e4736",
+            DurationMicros = 1501,
+            Input = new AuditInput
+            {
+                Method = "tools/call",
+                Name = "db__query",
+                Server = "db",
+                Prompt = "naïve “quotes” \u2028 and \t tabs, emoji 🛡️",
+                Arguments = new JsonObject { ["sql"] = "SELECT 1", ["n"] = 2.5, ["big"] = 1e21, ["neg"] = -0.000001, ["nested"] = new JsonArray(true, null, "x") },
+            },
+            Output = new AuditOutput { Content = "ok\u0000\u001f", Truncated = true, ContentSha256 = new string('a', 64), Error = "e", ExitCode = 3, Diff = "--- a\n+++ b" },
+            DataAccessed = [new AuditResource { Kind = AuditResourceKind.SqlTable, Value = "public.customers", Rows = 7, Attributes = new Dictionary<string, string> { ["access"] = "read" } }],
+            Model = new AuditModelIdentity { Model = "m", ModelVersion = "1", Agent = "a", AgentVersion = "2" },
+        };
+
+        var placed = await AppendAsync(store, full);
+        var read = await store.FindAsync(placed.Id, CancellationToken.None);
+
+        Assert.NotNull(read);
+        Assert.Equal(AuditRecordEncoder.Encode(placed), AuditRecordEncoder.Encode(read));
+        Assert.Equal(read.Hash, AuditRecordEncoder.ComputeHash(read));
+        Assert.Null(store.Unavailable);
+    }
+
+    public virtual void Dispose()
+    {
+        _signer.Dispose();
+        GC.SuppressFinalize(this);
+    }
+
+    protected static AuditRecord Record(int n) => new()
+    {
+        Id = Guid.CreateVersion7().ToString(),
+        Timestamp = new DateTimeOffset(2025, 11, 24, 9, 30, 0, TimeSpan.Zero).AddMilliseconds(n),
+        Source = AuditSource.Mcp,
+        Input = new AuditInput { Method = "tools/call", Name = "echo", Arguments = new JsonObject { ["n"] = n } },
+        User = new AuditUserIdentity { Subject = $"user-{n % 7}", Roles = ["developer"], AuthMethod = "api_key" },
+        Decision = new AuditDecision { Effect = AuditEffect.Allow },
+    };
+
+    private static async Task<AuditRecord> AppendAsync(IAuditStore store, AuditRecord record)
+    {
+        var result = await store.AppendAsync(record, CancellationToken.None);
+        Assert.True(result.Succeeded, result.Error);
+        return result.Record!;
+    }
+
+    private static async Task<List<AuditRecord>> ReadAllAsync(IAuditStore store)
+    {
+        var records = new List<AuditRecord>();
+        await foreach (var record in store.ReadAsync(1, CancellationToken.None))
+        {
+            records.Add(record);
+        }
+
+        return records;
+    }
+
+    private async Task AssertVerifiesAsync(IAuditStore store, long expectedRecords)
+    {
+        var result = await new AuditVerifier([_signer.Verifier], Origin)
+            .VerifyAsync(store.ReadAsync(1, CancellationToken.None), await store.CheckpointsAsync(CancellationToken.None), CancellationToken.None);
+        Assert.True(result.IsIntact, result.Problem);
+        Assert.Equal(expectedRecords, result.RecordsVerified);
+    }
+
+    private Checkpoint Open(string note) =>
+        Checkpoint.Open(note, [_signer.Verifier], Origin) is { IsVerified: true, Checkpoint: { } checkpoint }
+            ? checkpoint
+            : throw new Xunit.Sdk.XunitException($"checkpoint does not verify:\n{note}");
+}
+
+/// <summary>How a contract test wants its store: durability, checkpoint cadence, and the signing key.</summary>
+public sealed record AuditStoreSettings(AuditDurability Durability, int CheckpointEvery, string Origin, Func<NoteSigner> Signer);
