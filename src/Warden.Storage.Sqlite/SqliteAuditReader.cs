@@ -111,7 +111,7 @@ public sealed class SqliteAuditReader
 
     // A row whose record does not decode is still handed to the verifier (as a record that cannot hash right),
     // so a damaged row is reported as the first broken record rather than aborting the read.
-    private static AuditRecord Decode(long seq, byte[] json)
+    internal static AuditRecord Decode(long seq, byte[] json)
     {
         try
         {

@@ -18,6 +18,9 @@ public interface IAuditStore : IAsyncDisposable
     /// <summary>Records from <paramref name="fromSeq"/> on, in seq order, as stored.</summary>
     IAsyncEnumerable<AuditRecord> ReadAsync(long fromSeq, CancellationToken cancellationToken);
 
+    /// <summary>The records a query selects, newest first, one page at a time.</summary>
+    Task<AuditPage> QueryAsync(AuditQuery query, CancellationToken cancellationToken);
+
     /// <summary>One record by id, or null.</summary>
     Task<AuditRecord?> FindAsync(string id, CancellationToken cancellationToken);
 

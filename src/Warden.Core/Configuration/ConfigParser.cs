@@ -186,11 +186,56 @@ public sealed partial class ConfigParser
                 case "checkpointInterval": audit = audit with { CheckpointInterval = Duration(value, p) ?? audit.CheckpointInterval }; break;
                 case "maxOutputChars": audit = audit with { MaxOutputChars = (int)(Integer(value, p, 0, 100_000_000) ?? audit.MaxOutputChars) }; break;
                 case "origin": audit = audit with { Origin = String(value, p) ?? audit.Origin }; break;
-                default: Unknown(p, keyNode, "database, durability, checkpointEvery, checkpointInterval, maxOutputChars, origin"); break;
+                case "extract": audit = audit with { Extract = ParseExtract(value, p) }; break;
+                default: Unknown(p, keyNode, "database, durability, checkpointEvery, checkpointInterval, maxOutputChars, origin, extract"); break;
             }
         }
 
         return audit;
+    }
+
+    private List<ExtractRule> ParseExtract(YamlNode node, string path)
+    {
+        var rules = new List<ExtractRule>();
+        if (node is not YamlSequenceNode sequence)
+        {
+            Error(path, "must be a list of rules like {server: db, tool: query, kind: sql, from: arguments.sql}", Line(node));
+            return rules;
+        }
+
+        for (var i = 0; i < sequence.Children.Count; i++)
+        {
+            var p = $"{path}[{i}]";
+            string server = "*", tool = "*";
+            string? kind = null, from = null;
+            foreach (var (key, value, keyNode) in Entries(sequence.Children[i], p))
+            {
+                switch (key)
+                {
+                    case "server": server = String(value, $"{p}.server") ?? server; break;
+                    case "tool": tool = String(value, $"{p}.tool") ?? tool; break;
+                    case "kind": kind = String(value, $"{p}.kind"); break;
+                    case "from": from = String(value, $"{p}.from"); break;
+                    default: Unknown($"{p}.{key}", keyNode, "server, tool, kind, from"); break;
+                }
+            }
+
+            if (string.IsNullOrWhiteSpace(kind))
+            {
+                Error($"{p}.kind", "is required: sql, file, url, mailbox, search, or your own resource kind", Line(sequence.Children[i]));
+            }
+
+            if (from is null || !(from.StartsWith("arguments.", StringComparison.Ordinal) || from.StartsWith("result.", StringComparison.Ordinal)))
+            {
+                Error($"{p}.from", $"must be a dotted path starting with 'arguments.' or 'result.', got '{from}'", Line(sequence.Children[i]));
+            }
+            else if (kind is not null)
+            {
+                rules.Add(new ExtractRule(server, tool, kind, from));
+            }
+        }
+
+        return rules;
     }
 
     private Dictionary<string, ServerConfig> ParseServers(YamlNode node, string path)

@@ -66,6 +66,9 @@ public sealed record AuditConfig
 
     /// <summary>The log's name in its checkpoints (C2SP origin line); defaults to "warden/" and the machine name.</summary>
     public string? Origin { get; init; }
+
+    /// <summary>Where to find the data a server's tools touch, for servers the built-in extraction does not know.</summary>
+    public IReadOnlyList<ExtractRule> Extract { get; init; } = [];
 }
 
 /// <summary>When a response may be released relative to its audit record being written.</summary>

@@ -7,6 +7,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 using Warden.Core.Audit;
 using Warden.Core.Configuration;
+using Warden.Gateway.Api;
 using Warden.Core.Pipeline;
 using Warden.Core.Sessions;
 using Warden.Gateway.Mcp;
@@ -78,6 +79,7 @@ public static class WardenGatewayExtensions
         app.MapPost("/mcp/{server}", (HttpContext http, string server) => handler.PostAsync(http, server));
         app.MapGet("/mcp/{server}", (HttpContext http, string server) => handler.GetAsync(http, server));
         app.MapDelete("/mcp/{server}", (HttpContext http, string server) => handler.DeleteAsync(http, server));
+        app.MapAuditApi();
         app.MapGet("/healthz", () => Results.Json(new JsonObject { ["status"] = "ok", ["version"] = WardenInfo.Version }));
         app.MapGet("/readyz", (UpstreamRegistry upstreams, SessionStore sessions) =>
         {

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Text.Json.Nodes;
 using ModelContextProtocol.Protocol;
 using Warden.Core.Audit;
+using Warden.Core.Audit.Extraction;
 using Warden.Core.Pipeline;
 
 namespace Warden.Gateway.Pipeline;
@@ -9,7 +10,7 @@ namespace Warden.Gateway.Pipeline;
 /// <summary>Turns one MCP request, its decision and its response into an audit record.</summary>
 internal static class McpAuditRecord
 {
-    public static AuditRecord Create(McpAction action, Decision decision, JsonRpcMessageWithId response, DateTimeOffset startedAt, TimeSpan duration, int maxOutputChars, TimeProvider time) => new()
+    public static AuditRecord Create(McpAction action, Decision decision, JsonRpcMessageWithId response, DateTimeOffset startedAt, TimeSpan duration, int maxOutputChars, TimeProvider time, ResourceExtractor? extractor = null) => new()
     {
         Id = AuditRecord.NewId(time),
         Timestamp = startedAt,
@@ -20,6 +21,7 @@ internal static class McpAuditRecord
         TraceId = Activity.Current?.TraceId.ToHexString(),
         Input = new AuditInput { Method = action.Method, Name = action.Name, Server = action.Server, Arguments = action.Arguments },
         Output = Output(response, maxOutputChars),
+        DataAccessed = DataAccessed(action, response, extractor ?? ResourceExtractor.Default),
         Model = action.ClientName is null ? null : new AuditModelIdentity { Agent = action.ClientName, AgentVersion = action.ClientVersion },
         User = new AuditUserIdentity
         {
@@ -35,6 +37,27 @@ internal static class McpAuditRecord
             Reason = decision.Reason,
         },
     };
+
+    private static IReadOnlyList<AuditResource> DataAccessed(McpAction action, JsonRpcMessageWithId response, ResourceExtractor extractor)
+    {
+        var result = (response as JsonRpcResponse)?.Result;
+        var found = action.Method switch
+        {
+            RequestMethods.ToolsCall => extractor.Extract(action.Server, action.Name, action.Arguments, result),
+            RequestMethods.PromptsGet => extractor.Extract(action.Server, action.Name, action.Arguments, null),
+            _ => [],
+        };
+
+        // A resource read touches the resource itself: a file for file:// URIs, else the URI as a resource.
+        if (action.Method is RequestMethods.ResourcesRead or RequestMethods.ResourcesSubscribe && action.Name is { } uri)
+        {
+            return Uri.TryCreate(uri, UriKind.Absolute, out var parsed) && parsed.IsFile
+                ? [new AuditResource { Kind = AuditResourceKind.File, Value = PathNormalizer.Normalize(parsed.LocalPath) }]
+                : [new AuditResource { Kind = "resource", Value = uri }];
+        }
+
+        return found;
+    }
 
     private static AuditOutput? Output(JsonRpcMessageWithId response, int maxOutputChars) => response switch
     {

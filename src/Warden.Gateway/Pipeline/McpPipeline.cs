@@ -2,6 +2,8 @@ using System.Diagnostics;
 using System.Text.Json.Nodes;
 using ModelContextProtocol.Protocol;
 using Warden.Core.Audit;
+using Warden.Core.Audit.Extraction;
+using Warden.Core.Configuration;
 using Warden.Core.Pipeline;
 using Warden.Gateway.Hosting;
 using Warden.Gateway.Mcp;
@@ -51,7 +53,9 @@ internal sealed class McpPipeline(IDecisionPoint decisions, IAuditStore audit, W
             return response;
         }
 
-        var appended = await audit.AppendAsync(McpAuditRecord.Create(action, decision, response, startedAt, time.GetElapsedTime(started), state.Config.Audit.MaxOutputChars, time), CancellationToken.None).ConfigureAwait(false);
+        var config = state.Config.Audit;
+        var record = McpAuditRecord.Create(action, decision, response, startedAt, time.GetElapsedTime(started), config.MaxOutputChars, time, ExtractorFor(config));
+        var appended = await audit.AppendAsync(record, CancellationToken.None).ConfigureAwait(false);
         return appended.Succeeded
             ? response
             : JsonRpcErrors.Create(request.Id, JsonRpcErrors.AuditUnavailable, $"The call ran, but Warden could not record it, so its result is withheld: {appended.Error}");
@@ -62,6 +66,21 @@ internal sealed class McpPipeline(IDecisionPoint decisions, IAuditStore audit, W
     {
         var record = McpAuditRecord.Create(action, Decision.AllowAll, response, startedAt, time.GetElapsedTime(startedTimestamp), state.Config.Audit.MaxOutputChars, time);
         return (await audit.AppendAsync(record, CancellationToken.None).ConfigureAwait(false)).Succeeded;
+    }
+
+    // One extractor per configuration (rebuilt when a reload changes the audit section).
+    private (AuditConfig Config, ResourceExtractor Extractor)? _extractor;
+
+    private ResourceExtractor ExtractorFor(AuditConfig config)
+    {
+        if (_extractor is { } cached && ReferenceEquals(cached.Config, config))
+        {
+            return cached.Extractor;
+        }
+
+        var extractor = config.Extract.Count == 0 ? ResourceExtractor.Default : new ResourceExtractor(config.Extract);
+        _extractor = (config, extractor);
+        return extractor;
     }
 
     /// <summary>Why the audit log cannot be written, or null.</summary>

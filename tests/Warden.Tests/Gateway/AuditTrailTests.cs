@@ -18,6 +18,7 @@ public sealed class AuditTrailTests
 
         var result = await client.CallToolAsync("slow_echo", new Dictionary<string, object?> { ["message"] = "audit me", ["delayMs"] = 0 });
         Assert.NotEqual(true, result.IsError);
+        await client.ReadResourceAsync("test://static-text");
 
         // The response was released, so its record is already in the log: no waiting.
         var store = warden.Services.GetRequiredService<IAuditStore>();
@@ -37,10 +38,15 @@ public sealed class AuditTrailTests
         Assert.NotNull(call.Model?.Agent);
         Assert.True(call.Timestamp <= DateTimeOffset.UtcNow && call.Timestamp > DateTimeOffset.UtcNow.AddMinutes(-5));
 
+        // Data accessed: the resource read names what it read.
+        var read = Assert.Single(records, r => r.Input.Method == "resources/read");
+        Assert.Contains(read.DataAccessed, d => d.Kind == "resource" && d.Value == "test://static-text");
+
         // initialize is recorded too, first; seq and prev_hash chain them.
         Assert.Equal("initialize", records[0].Input.Method);
         Assert.Equal(Enumerable.Range(1, records.Count).Select(i => (long)i), records.Select(r => r.Seq));
         Assert.Equal(records[^2].Hash, records[^1].PrevHash);
+        Assert.Equal(AuditRecordEncoder.ComputeHash(records[^1]), records[^1].Hash);
     }
 
     [Fact]
