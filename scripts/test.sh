@@ -10,9 +10,11 @@ if ! cmp -s tests/tools/package-lock.json tests/tools/node_modules/.warden-insta
   (cd tests/tools && npm ci --no-audit --no-fund --loglevel=error && cp package-lock.json node_modules/.warden-installed-lock)
 fi
 dotnet build tests/Warden.TestServer/Warden.TestServer.csproj -c Release -nologo -v q
-dotnet test tests/Warden.Tests/Warden.Tests.csproj -c Release -nologo --logger "console;verbosity=normal" 2>&1 | tee /tmp/warden-test-output.txt
+output="$(mktemp -t warden-test-output.XXXXXX)"
+trap 'rm -f "$output"' EXIT
+dotnet test tests/Warden.Tests/Warden.Tests.csproj -c Release -nologo --logger "console;verbosity=normal" 2>&1 | tee "$output" || true
 # The plain summary line CI reads.
-count() { grep -E "^\s+$1: +[0-9]+" /tmp/warden-test-output.txt | tail -1 | grep -oE "[0-9]+" || echo 0; }
+count() { grep -E "^\s+$1: +[0-9]+" "$output" | tail -1 | grep -oE "[0-9]+" || echo 0; }
 passed=$(count Passed); failed=$(count Failed); skipped=$(count Skipped)
 echo "${passed} passed, ${failed} failed, ${skipped} skipped"
 [ "$failed" = "0" ] && [ "$passed" -gt 0 ]
