@@ -149,6 +149,7 @@ internal sealed partial class GatewaySession
         {
             private readonly CancellationTokenSource _cancel = new();
             private readonly TaskCompletionSource<string?> _acknowledged = new(TaskCreationOptions.RunContinuationsAsynchronously);
+            private volatile bool _closed;
 
             public UpstreamListen Owner { get; } = owner;
 
@@ -160,11 +161,18 @@ internal sealed partial class GatewaySession
             public void Acknowledge() => _acknowledged.TrySetResult(null);
 
             // The source is never disposed: Close may come at any time, and it holds no timer.
-            public void End(string? refused) => _acknowledged.TrySetResult(refused);
+            public void End(string? refused)
+            {
+                if (!_closed)
+                {
+                    _acknowledged.TrySetResult(refused);
+                }
+            }
 
             public void Close(Task<string?>? successor)
             {
-                _cancel.Cancel();
+                // Handed over before cancelling: the cancelled request ends this stream at once.
+                _closed = true;
                 if (successor is null)
                 {
                     _acknowledged.TrySetResult(null);
@@ -173,6 +181,8 @@ internal sealed partial class GatewaySession
                 {
                     _ = successor.ContinueWith(t => _acknowledged.TrySetResult(t.Result), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
                 }
+
+                _cancel.Cancel();
             }
         }
     }
