@@ -60,9 +60,11 @@ internal sealed partial class AggregateRouter(UpstreamRegistry upstreams, ILogge
             case RequestMethods.PromptsList:
                 return Ok(request, new JsonObject { ["prompts"] = await ListAsync(session, exchange, RequestMethods.PromptsList, "prompts", Qualify, cancellationToken).ConfigureAwait(false) });
             case RequestMethods.ResourcesList:
-                return Ok(request, new JsonObject { ["resources"] = await ListAsync(session, exchange, RequestMethods.ResourcesList, "resources", (server, item) => Remember(session, server, item, "uri", ""), cancellationToken).ConfigureAwait(false) });
+                var claimed = new HashSet<string>(StringComparer.Ordinal);
+                return Ok(request, new JsonObject { ["resources"] = await ListAsync(session, exchange, RequestMethods.ResourcesList, "resources", (server, item) => Remember(session, server, item, "uri", "", claimed), cancellationToken).ConfigureAwait(false) });
             case RequestMethods.ResourcesTemplatesList:
-                return Ok(request, new JsonObject { ["resourceTemplates"] = await ListAsync(session, exchange, RequestMethods.ResourcesTemplatesList, "resourceTemplates", (server, item) => Remember(session, server, item, "uriTemplate", TemplatePrefix), cancellationToken).ConfigureAwait(false) });
+                var claimedTemplates = new HashSet<string>(StringComparer.Ordinal);
+                return Ok(request, new JsonObject { ["resourceTemplates"] = await ListAsync(session, exchange, RequestMethods.ResourcesTemplatesList, "resourceTemplates", (server, item) => Remember(session, server, item, "uriTemplate", TemplatePrefix, claimedTemplates), cancellationToken).ConfigureAwait(false) });
             case "logging/setLevel":
                 foreach (var server in upstreams.Servers)
                 {
@@ -120,7 +122,7 @@ internal sealed partial class AggregateRouter(UpstreamRegistry upstreams, ILogge
             var connection = (await session.GetConnectionAsync(server.Name, cancellationToken).ConfigureAwait(false)).Connection;
             if (connection is null || !Supports(connection, capability))
             {
-                return items;
+                return (Name: server.Name, Items: items);
             }
 
             string? cursor = null;
@@ -136,7 +138,7 @@ internal sealed partial class AggregateRouter(UpstreamRegistry upstreams, ILogge
 
                 if (result[field] is JsonArray array)
                 {
-                    items.AddRange(array.OfType<JsonObject>().Select(item => map(server.Name, (JsonObject)item.DeepClone())));
+                    items.AddRange(array.OfType<JsonObject>().Select(item => (JsonObject)item.DeepClone()));
                 }
 
                 cursor = RequestFields.String(result["nextCursor"]);
@@ -146,10 +148,12 @@ internal sealed partial class AggregateRouter(UpstreamRegistry upstreams, ILogge
                 }
             }
 
-            return items;
+            return (Name: server.Name, Items: items);
         })).ConfigureAwait(false);
 
-        return [.. perServer.SelectMany(items => items)];
+        // Mapped in server order, not as answers come in, so which server owns a URI that several list is the
+        // same every time.
+        return [.. perServer.SelectMany(list => list.Items.Select(item => map(list.Name, item)))];
     }
 
     private static JsonObject Qualify(string server, JsonObject item)
@@ -162,9 +166,10 @@ internal sealed partial class AggregateRouter(UpstreamRegistry upstreams, ILogge
         return item;
     }
 
-    private static JsonObject Remember(GatewaySession session, string server, JsonObject item, string field, string prefix)
+    // The first server (by name, the order of Servers) that lists a URI owns it.
+    private static JsonObject Remember(GatewaySession session, string server, JsonObject item, string field, string prefix, HashSet<string> claimed)
     {
-        if (RequestFields.String(item[field]) is { } uri)
+        if (RequestFields.String(item[field]) is { } uri && claimed.Add(prefix + uri))
         {
             session.ResourceOwners[prefix + uri] = server;
         }

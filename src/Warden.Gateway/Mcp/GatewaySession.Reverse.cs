@@ -13,7 +13,6 @@ internal sealed partial class GatewaySession
 {
     private const int MaxInputRounds = 16;
     private readonly ConcurrentDictionary<long, TaskCompletionSource<JsonRpcMessageWithId>> _localRequests = new();
-    private readonly ConcurrentDictionary<string, ReverseListen> _listens = new(StringComparer.Ordinal);
 
     /// <summary>The level the client last set with logging/setLevel, sent to stateless upstreams in _meta.</summary>
     public string? LogLevel { get; private set; }
@@ -32,8 +31,9 @@ internal sealed partial class GatewaySession
                 LogLevel = RequestFields.String(parameters["level"]);
                 return new JsonRpcResponse { Id = request.Id, Result = new JsonObject() };
             case RequestMethods.ResourcesSubscribe or RequestMethods.ResourcesUnsubscribe when RequestFields.String(parameters["uri"]) is { } uri:
-                ListenFor(connection).Update(uri, request.Method == RequestMethods.ResourcesSubscribe);
-                return new JsonRpcResponse { Id = request.Id, Result = new JsonObject() };
+                return await ListenForResourceAsync(connection, uri, request.Method == RequestMethods.ResourcesSubscribe, cancellationToken).ConfigureAwait(false) is { } refused
+                    ? JsonRpcErrors.Create(request.Id, JsonRpcErrors.InternalError, refused)
+                    : new JsonRpcResponse { Id = request.Id, Result = new JsonObject() };
         }
 
         StampMeta(parameters);
@@ -207,119 +207,5 @@ internal sealed partial class GatewaySession
         }
 
         return ToolSchemas.GetValueOrDefault((connection.ServerName, tool));
-    }
-
-    private ReverseListen ListenFor(UpstreamConnection connection) =>
-        _listens.GetOrAdd(connection.ServerName, _ => new ReverseListen(this, connection));
-
-    /// <summary>Starts the change-notification streams of stateless upstreams (the client opened its GET stream).</summary>
-    public void ListenToStatelessUpstreams()
-    {
-        foreach (var connection in LiveLinks())
-        {
-            if (Reverse(connection))
-            {
-                ListenFor(connection).Start();
-            }
-        }
-    }
-
-    private void StopListens()
-    {
-        foreach (var listen in _listens.Values)
-        {
-            listen.Stop();
-        }
-
-        _listens.Clear();
-    }
-
-    /// <summary>
-    /// One subscriptions/listen stream to a stateless upstream for this session: list changes and the updates
-    /// of the resources the client subscribed to. A change to the subscribed set restarts it.
-    /// </summary>
-    private sealed class ReverseListen(GatewaySession session, UpstreamConnection connection)
-    {
-        private readonly Lock _gate = new();
-        private readonly HashSet<string> _uris = new(StringComparer.Ordinal);
-        private CancellationTokenSource? _current;
-        private bool _unsupported;
-
-        public void Update(string uri, bool subscribe)
-        {
-            lock (_gate)
-            {
-                if (subscribe ? _uris.Add(uri) : _uris.Remove(uri))
-                {
-                    Restart();
-                }
-                else if (_current is null)
-                {
-                    Restart();
-                }
-            }
-        }
-
-        public void Start()
-        {
-            lock (_gate)
-            {
-                if (_current is null)
-                {
-                    Restart();
-                }
-            }
-        }
-
-        public void Stop()
-        {
-            lock (_gate)
-            {
-                _current?.Cancel();
-                _current = null;
-            }
-        }
-
-        private void Restart()
-        {
-            _current?.Cancel();
-            if (_unsupported)
-            {
-                return;
-            }
-
-            var parameters = new JsonObject
-            {
-                ["notifications"] = new JsonObject
-                {
-                    ["toolsListChanged"] = true,
-                    ["promptsListChanged"] = true,
-                    ["resourcesListChanged"] = true,
-                    ["resourceSubscriptions"] = new JsonArray([.. _uris.Select(u => (JsonNode)u)]),
-                },
-            };
-            session.StampMeta(parameters);
-            var cancel = _current = new CancellationTokenSource();
-            _ = RunAsync(new JsonRpcRequest { Id = new RequestId(0), Method = ModernHandler.ListenMethod, Params = parameters }, cancel);
-        }
-
-        private async Task RunAsync(JsonRpcRequest listen, CancellationTokenSource cancel)
-        {
-            var response = await connection.SendRequestAsync(listen, session, this, cancel.Token).ConfigureAwait(false);
-            if (response is JsonRpcError { Error.Code: JsonRpcErrors.MethodNotFound })
-            {
-                _unsupported = true;
-            }
-
-            lock (_gate)
-            {
-                if (_current == cancel)
-                {
-                    _current = null;
-                }
-            }
-
-            cancel.Dispose();
-        }
     }
 }

@@ -297,15 +297,23 @@ internal sealed partial class GatewaySession : IUpstreamListener, IAsyncDisposab
 
     public void OnUpstreamNotification(UpstreamConnection connection, JsonRpcNotification notification, object? relatedTag)
     {
-        if (relatedTag is ReverseListen)
+        if (relatedTag is UpstreamListen.ListenStream stream)
         {
-            // From a stateless upstream's listen stream: the acknowledgement and subscription ids mean nothing to a 2025 client.
-            if (notification.Method != "notifications/subscriptions/acknowledged")
+            // From a stateless upstream's listen stream. The acknowledgement and subscription id are between
+            // Warden and the upstream; a stream already replaced (the subscribed set changed) is not listened to.
+            if (!stream.Owner.IsCurrent(stream))
             {
-                ((notification.Params as JsonObject)?["_meta"] as JsonObject)?.Remove("io.modelcontextprotocol/subscriptionId");
-                Deliver(connection, notification, null);
+                return;
             }
 
+            if (notification.Method == "notifications/subscriptions/acknowledged")
+            {
+                stream.Acknowledge();
+                return;
+            }
+
+            ((notification.Params as JsonObject)?["_meta"] as JsonObject)?.Remove("io.modelcontextprotocol/subscriptionId");
+            Deliver(connection, notification, null);
             return;
         }
 
@@ -456,7 +464,7 @@ internal sealed partial class GatewaySession : IUpstreamListener, IAsyncDisposab
 
     public async ValueTask DisposeAsync()
     {
-        StopListens();
+        StopListening();
         _getLog.Complete(Time.GetUtcNow());
         foreach (var log in _requestLogs.Values)
         {

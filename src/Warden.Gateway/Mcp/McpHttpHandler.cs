@@ -329,7 +329,7 @@ internal sealed partial class McpHttpHandler(
         var stream = session.TakeGetStream();
         try
         {
-            session.ListenToStatelessUpstreams();
+            _ = session.ListenToStatelessUpstreamsAsync(CancellationToken.None);
             McpResponses.StartSse(http);
             await http.Response.Body.FlushAsync(http.RequestAborted).ConfigureAwait(false);
 

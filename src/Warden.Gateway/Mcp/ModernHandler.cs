@@ -469,7 +469,8 @@ internal sealed partial class ModernHandler(
 
     // subscriptions/listen for 2025 upstreams (and the aggregate): their list_changed and resources/updated
     // notifications reach the caller's context unsolicited; this stream relays the kinds the client opted in
-    // to, and subscribes upstream to the resources it named, for as long as the client keeps it open.
+    // to, and subscribes upstream to the resources it named, for as long as the client keeps it open. The
+    // aggregate's 2026-07-28 upstreams send theirs only on listen streams, which the context holds meanwhile.
     private async Task ListenBridgedAsync(HttpContext http, GatewaySession context, JsonRpcRequest request)
     {
         var filter = (request.Params as JsonObject)?["notifications"] as JsonObject;
@@ -504,6 +505,9 @@ internal sealed partial class ModernHandler(
                     subscribed.Add(uri);
                 }
             }
+
+            // Once acknowledged upstream, nothing that happens after the client's acknowledgement is missed.
+            await context.ListenToStatelessUpstreamsAsync(http.RequestAborted).ConfigureAwait(false);
 
             var acknowledged = new JsonObject();
             foreach (var key in wanted.Values)
@@ -554,6 +558,7 @@ internal sealed partial class ModernHandler(
         finally
         {
             context.CloseGetStream();
+            context.StopListening();
             foreach (var uri in subscribed)
             {
                 await SubscribeAsync(context, router, RequestMethods.ResourcesUnsubscribe, uri, CancellationToken.None).ConfigureAwait(false);
@@ -568,6 +573,13 @@ internal sealed partial class ModernHandler(
         if (target.Server is null)
         {
             return false;
+        }
+
+        // 2026-07-28 has no resources/subscribe: such an upstream gets the URI on the listen stream the context
+        // holds to it, which closes (and so unsubscribes) with the client's stream.
+        if ((await context.GetConnectionAsync(target.Server, cancellationToken).ConfigureAwait(false)).Connection is { Modern: true } modern)
+        {
+            return method == RequestMethods.ResourcesSubscribe && await context.ListenForResourceAsync(modern, uri, true, cancellationToken).ConfigureAwait(false) is null;
         }
 
         var response = await router.ForwardAsync(context, request, new Exchange(request.Id, method), target, cancellationToken).ConfigureAwait(false);

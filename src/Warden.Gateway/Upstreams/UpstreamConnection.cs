@@ -347,6 +347,11 @@ internal sealed partial class UpstreamConnection : IAsyncDisposable
                 relatedPending.Owner?.OnUpstreamNotification(this, notification, relatedPending.Tag);
                 break;
 
+            case JsonRpcNotification notification when notification.Context?.Items?.ContainsKey(ModernHttpTransport.RelatedRequestKey) == true:
+                // Its request is over (cancelled, or a listen stream Warden closed): nobody else may see it.
+                LogLateRelated(ServerName, notification.Method);
+                break;
+
             case JsonRpcNotification notification when _listeners.IsEmpty && HoldUntilAttached(notification):
                 break;
 
@@ -471,4 +476,7 @@ internal sealed partial class UpstreamConnection : IAsyncDisposable
 
     [LoggerMessage(EventId = 2005, Level = LogLevel.Debug, Message = "Upstream {Server}: shutting down the transport failed: {Reason}")]
     private partial void LogDisposeFailed(string server, string reason);
+
+    [LoggerMessage(EventId = 2007, Level = LogLevel.Debug, Message = "Upstream {Server}: {Method} arrived on the stream of a request that is over; dropped")]
+    private partial void LogLateRelated(string server, string method);
 }

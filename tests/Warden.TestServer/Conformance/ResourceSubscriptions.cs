@@ -7,9 +7,10 @@ namespace Warden.TestServer.Conformance;
 
 /// <summary>
 /// Which sessions subscribed to which resource URIs, so <c>update_resource</c> can send
-/// notifications/resources/updated to exactly the subscribers (Warden tests check it routes them back).
+/// notifications/resources/updated to exactly the subscribers (Warden tests check it routes them back):
+/// sessions that sent resources/subscribe, and stateless listen streams that named the URI.
 /// </summary>
-public sealed class ResourceSubscriptions
+public sealed class ResourceSubscriptions(ListenStreams listens)
 {
     // Keyed weakly on the session's server object so a closed session's subscriptions vanish with it,
     // and a stdio session (which has no session id) works the same as an HTTP one.
@@ -28,11 +29,11 @@ public sealed class ResourceSubscriptions
 
     public int Version(string uri) => _versions.GetValueOrDefault(uri);
 
-    /// <summary>Bumps the resource's version and notifies every subscribed session; returns how many.</summary>
+    /// <summary>Bumps the resource's version and notifies every subscribed session and listen stream; returns how many.</summary>
     public async Task<int> UpdateAsync(string uri, CancellationToken cancellationToken)
     {
         _versions.AddOrUpdate(uri, 1, (_, v) => v + 1);
-        var notified = 0;
+        var notified = await listens.ResourceUpdatedAsync(uri, cancellationToken);
         foreach (var (session, uris) in _bySession)
         {
             if (!uris.ContainsKey(uri))

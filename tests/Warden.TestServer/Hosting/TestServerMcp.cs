@@ -1,4 +1,5 @@
 using Microsoft.Extensions.DependencyInjection;
+using ModelContextProtocol.AspNetCore;
 using ModelContextProtocol.Protocol;
 using ModelContextProtocol.Server;
 using Warden.TestServer.Conformance;
@@ -21,7 +22,14 @@ public static class TestServerMcp
             builder.Services.Configure<McpServerOptions>(o => o.ProtocolVersion = version);
         }
 
+        builder.Services.AddSingleton<ListenStreams>();
         builder.Services.AddSingleton<ResourceSubscriptions>();
+        if (options.Transport == TestServerTransport.Http && options.SessionMode == HttpServerSessionMode.Stateless)
+        {
+            // Without sessions the SDK's own subscriptions/listen grants nothing; ListenStreams delivers instead.
+            builder.WithSubscriptionsListenHandler((request, cancellationToken) =>
+                request.Services!.GetRequiredService<ListenStreams>().ListenAsync(request, cancellationToken));
+        }
 
         builder
             .WithTools<ContentTools>()

@@ -1,4 +1,5 @@
 using System.ComponentModel;
+using ModelContextProtocol.Protocol;
 using ModelContextProtocol.Server;
 using Warden.TestServer.Conformance;
 
@@ -11,9 +12,14 @@ public sealed class ChangeTools
     [McpServerTool(Name = "notify_tools_changed")]
     [Description("Adds tool 'dynamic_tool', or removes it if present, and every connected session gets " +
         "notifications/tools/list_changed. The change is process-wide for session-based clients (stdio, stateful HTTP); " +
-        "stateless 2026-07-28 HTTP requests always see the original list.")]
-    public static string NotifyToolsChanged(McpServer server) =>
-        DynamicPrimitives.ToggleTool(server, "dynamic_tool") ? "added dynamic_tool" : "removed dynamic_tool";
+        "stateless 2026-07-28 HTTP requests always see the original list, but open subscriptions/listen streams that " +
+        "opted in to toolsListChanged get the notification.")]
+    public static async Task<string> NotifyToolsChanged(McpServer server, ListenStreams listens, CancellationToken cancellationToken)
+    {
+        var added = DynamicPrimitives.ToggleTool(server, "dynamic_tool");
+        await listens.ListChangedAsync(NotificationMethods.ToolListChangedNotification, cancellationToken);
+        return added ? "added dynamic_tool" : "removed dynamic_tool";
+    }
 
     [McpServerTool(Name = "update_resource")]
     [Description("Marks a resource as changed and sends notifications/resources/updated to its subscribers.")]
@@ -25,11 +31,19 @@ public sealed class ChangeTools
 
     [McpServerTool(Name = "test_trigger_tool_change")]
     [Description("Conformance hook: toggles tool 'test_dynamic_tool' so the tool list changes.")]
-    public static string TriggerToolChange(McpServer server) =>
-        DynamicPrimitives.ToggleTool(server, "test_dynamic_tool") ? "added test_dynamic_tool" : "removed test_dynamic_tool";
+    public static async Task<string> TriggerToolChange(McpServer server, ListenStreams listens, CancellationToken cancellationToken)
+    {
+        var added = DynamicPrimitives.ToggleTool(server, "test_dynamic_tool");
+        await listens.ListChangedAsync(NotificationMethods.ToolListChangedNotification, cancellationToken);
+        return added ? "added test_dynamic_tool" : "removed test_dynamic_tool";
+    }
 
     [McpServerTool(Name = "test_trigger_prompt_change")]
     [Description("Conformance hook: toggles prompt 'test_dynamic_prompt' so the prompt list changes.")]
-    public static string TriggerPromptChange(McpServer server) =>
-        DynamicPrimitives.TogglePrompt(server, "test_dynamic_prompt") ? "added test_dynamic_prompt" : "removed test_dynamic_prompt";
+    public static async Task<string> TriggerPromptChange(McpServer server, ListenStreams listens, CancellationToken cancellationToken)
+    {
+        var added = DynamicPrimitives.TogglePrompt(server, "test_dynamic_prompt");
+        await listens.ListChangedAsync(NotificationMethods.PromptListChangedNotification, cancellationToken);
+        return added ? "added test_dynamic_prompt" : "removed test_dynamic_prompt";
+    }
 }

@@ -7,7 +7,8 @@ namespace Warden.TestServer.RoundTrips;
 /// Adds or removes a tool or prompt at run time. The SDK shares one McpServerOptions (and so one
 /// collection) between stdio and every stateful HTTP session, and sends notifications/*/list_changed to
 /// each of them on a change; stateless requests get fresh options built from DI, so they never see it
-/// (StreamableHttpHandler.CreateSessionAsync).
+/// (StreamableHttpHandler.CreateSessionAsync), and the tools tell stateless listen streams themselves
+/// (<see cref="Conformance.ListenStreams"/>).
 /// </summary>
 internal static class DynamicPrimitives
 {

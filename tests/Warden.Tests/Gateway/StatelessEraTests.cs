@@ -168,6 +168,76 @@ public sealed class StatelessEraTests
         Assert.Equal("notifications/tools/list_changed", changed["method"]!.GetValue<string>());
     }
 
+    [Fact]
+    public async Task Listen_on_the_aggregate_relays_changes_of_a_2026_upstream_with_the_clients_subscription_id()
+    {
+        await using var upstream = await TestServerProcess.StartHttpAsync("--session-mode", "stateless", "--protocol-version", "2026-07-28");
+
+        // Both servers list test://watched-resource; the first by name (modern) owns it on the aggregate.
+        await using var warden = await WardenHost.StartAsync($$"""
+            servers:
+              modern:
+                url: {{upstream.Url}}
+                timeout: 20s
+              test:
+                command: dotnet
+                args: ["{{TestPaths.TestServerDll}}", "--stdio"]
+                timeout: 20s
+            """);
+        using var http = new HttpClient();
+        var url = warden.BaseUrl + "/mcp";
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+
+        // The aggregate routes a URI by what the lists returned; an upstream still starting is left out of a
+        // list, so list until both have answered.
+        while ((await PostAsync(http, url, Request(50, "resources/list"))).Body["result"]!["resources"]!.AsArray()
+            .Count(r => r!["uri"]!.GetValue<string>() == "test://watched-resource") < 2)
+        {
+            timeout.Token.ThrowIfCancellationRequested();
+        }
+
+        var listen = Request(51, "subscriptions/listen", new JsonObject
+        {
+            ["notifications"] = new JsonObject { ["toolsListChanged"] = true, ["resourceSubscriptions"] = new JsonArray("test://watched-resource") },
+        });
+        using var post = new HttpRequestMessage(HttpMethod.Post, url) { Content = new StringContent(listen.ToJsonString(), Encoding.UTF8) };
+        post.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+        post.Headers.Accept.ParseAdd("application/json");
+        post.Headers.Accept.ParseAdd("text/event-stream");
+        post.Headers.TryAddWithoutValidation("MCP-Protocol-Version", Version);
+        post.Headers.TryAddWithoutValidation("Mcp-Method", "subscriptions/listen");
+        using var response = await http.SendAsync(post, HttpCompletionOption.ResponseHeadersRead);
+        Assert.Equal("text/event-stream", response.Content.Headers.ContentType?.MediaType);
+        using var stream = new StreamReader(await response.Content.ReadAsStreamAsync());
+
+        // Warden acknowledges once the 2026 upstream acknowledged its own stream, so nothing after this is missed.
+        var ack = await NextEventAsync(stream, timeout.Token);
+        Assert.Equal("notifications/subscriptions/acknowledged", ack["method"]!.GetValue<string>());
+        Assert.Equal(51, ack["params"]!["_meta"]!["io.modelcontextprotocol/subscriptionId"]!.GetValue<int>());
+        Assert.Equal("test://watched-resource", ack["params"]!["notifications"]!["resourceSubscriptions"]![0]!.GetValue<string>());
+
+        var (status, body) = await PostAsync(http, url, Request(52, "tools/call", new JsonObject { ["name"] = "modern__update_resource", ["arguments"] = new JsonObject { ["uri"] = "test://watched-resource" } }));
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.Contains("notified 1 subscriber(s)", body["result"]!["content"]![0]!["text"]!.GetValue<string>(), StringComparison.Ordinal);
+        var updated = await NextEventAsync(stream, timeout.Token);
+        Assert.Equal("notifications/resources/updated", updated["method"]!.GetValue<string>());
+        Assert.Equal("test://watched-resource", updated["params"]!["uri"]!.GetValue<string>());
+        Assert.Equal(51, updated["params"]!["_meta"]!["io.modelcontextprotocol/subscriptionId"]!.GetValue<int>());
+
+        (status, _) = await PostAsync(http, url, Request(53, "tools/call", new JsonObject { ["name"] = "modern__notify_tools_changed", ["arguments"] = new JsonObject() }));
+        Assert.Equal(HttpStatusCode.OK, status);
+        var changed = await NextEventAsync(stream, timeout.Token);
+        Assert.Equal("notifications/tools/list_changed", changed["method"]!.GetValue<string>());
+        Assert.Equal(51, changed["params"]!["_meta"]!["io.modelcontextprotocol/subscriptionId"]!.GetValue<int>());
+
+        // The 2025 upstream's changes still come the way they did, on the same stream.
+        (status, _) = await PostAsync(http, url, Request(54, "tools/call", new JsonObject { ["name"] = "test__notify_tools_changed", ["arguments"] = new JsonObject() }));
+        Assert.Equal(HttpStatusCode.OK, status);
+        changed = await NextEventAsync(stream, timeout.Token);
+        Assert.Equal("notifications/tools/list_changed", changed["method"]!.GetValue<string>());
+        Assert.Equal(51, changed["params"]!["_meta"]!["io.modelcontextprotocol/subscriptionId"]!.GetValue<int>());
+    }
+
     private static async Task<JsonNode> NextEventAsync(StreamReader stream, CancellationToken cancellationToken)
     {
         while (await stream.ReadLineAsync(cancellationToken) is { } line)
