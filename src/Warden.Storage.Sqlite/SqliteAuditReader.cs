@@ -9,7 +9,7 @@ namespace Warden.Storage.Sqlite;
 /// connection, so reads run beside a writer (WAL). <see cref="OpenReadOnly"/> gives a reader that cannot write
 /// to the file at all, for verifying a log that Warden may be appending to.
 /// </summary>
-public sealed class SqliteAuditReader
+public sealed partial class SqliteAuditReader
 {
     private readonly string _connectionString;
 

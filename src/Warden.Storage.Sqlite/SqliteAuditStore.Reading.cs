@@ -16,5 +16,7 @@ public sealed partial class SqliteAuditStore
 
     public Task<IReadOnlyList<string>> CheckpointsAsync(CancellationToken cancellationToken) => Reader.CheckpointsAsync(cancellationToken);
 
+    public Task<AuditPage> QueryAsync(AuditQuery query, CancellationToken cancellationToken) => Reader.QueryAsync(query, cancellationToken);
+
     public Task<long> CountAsync(CancellationToken cancellationToken) => Reader.CountAsync(cancellationToken);
 }

@@ -3,15 +3,16 @@ using Warden.Core.Audit;
 
 namespace Warden.Storage.Sqlite;
 
-// Queries: each filter is a condition on an indexed column (or on the resources table); globs become SQLite
+// Queries (for the store and the read-only CLI alike): each filter is a condition on an indexed column (or on the resources table); globs become SQLite
 // GLOB patterns, which use an index when they start with literal text.
-public sealed partial class SqliteAuditStore
+public sealed partial class SqliteAuditReader
 {
+    /// <summary>The records a query selects, newest first, one page at a time.</summary>
     public async Task<AuditPage> QueryAsync(AuditQuery query, CancellationToken cancellationToken)
     {
         var limit = Math.Clamp(query.Limit, 1, 1000);
         var sql = new StringBuilder("SELECT r.seq, r.record FROM audit_records r WHERE 1=1");
-        await using var connection = await OpenConnectionAsync(_connectionString, cancellationToken).ConfigureAwait(false);
+        await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
         await using var command = connection.CreateCommand();
 
         void Where(string condition, params (string Name, object Value)[] parameters)
