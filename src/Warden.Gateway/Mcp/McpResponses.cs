@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
@@ -21,15 +22,16 @@ internal static class McpResponses
 
     public static async Task WriteSseAsync(HttpContext http, JsonRpcMessage message, string? eventId = null)
     {
-        var body = http.Response.Body;
+        // One flush per event: each write to Response.Body would flush (and send) on its own.
+        var body = http.Response.BodyWriter;
         if (eventId is not null)
         {
-            await body.WriteAsync(System.Text.Encoding.UTF8.GetBytes($"id: {eventId}\n"), http.RequestAborted).ConfigureAwait(false);
+            body.Write(System.Text.Encoding.UTF8.GetBytes($"id: {eventId}\n"));
         }
 
-        await body.WriteAsync(SseData, http.RequestAborted).ConfigureAwait(false);
-        await JsonSerializer.SerializeAsync(body, message, McpJsonSerialization.Message, http.RequestAborted).ConfigureAwait(false);
-        await body.WriteAsync("\n\n"u8.ToArray(), http.RequestAborted).ConfigureAwait(false);
+        body.Write(SseData);
+        JsonRpcWriter.Write(body, message);
+        body.Write("\n\n"u8);
         await body.FlushAsync(http.RequestAborted).ConfigureAwait(false);
     }
 
@@ -47,6 +49,8 @@ internal static class McpResponses
     {
         http.Response.StatusCode = status;
         http.Response.ContentType = "application/json";
-        await JsonSerializer.SerializeAsync(http.Response.Body, message, McpJsonSerialization.Message, http.RequestAborted).ConfigureAwait(false);
+        var body = http.Response.BodyWriter;
+        JsonRpcWriter.Write(body, message);
+        await body.FlushAsync(http.RequestAborted).ConfigureAwait(false);
     }
 }

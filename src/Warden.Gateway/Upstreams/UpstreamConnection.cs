@@ -320,8 +320,7 @@ internal sealed partial class UpstreamConnection : IAsyncDisposable
             case JsonRpcMessageWithId response and (JsonRpcResponse or JsonRpcError):
                 if (response.Id.Id is long id && _pending.TryRemove(id, out var pending))
                 {
-                    response.Id = pending.OriginalId;
-                    pending.Response.TrySetResult(response);
+                    pending.Response.TrySetResult(WithId(response, pending.OriginalId));
                 }
                 else
                 {
@@ -384,6 +383,16 @@ internal sealed partial class UpstreamConnection : IAsyncDisposable
                 break;
         }
     }
+
+    // A copy, not the transport's message: the SDK's HTTP transport compares the id of the message it just
+    // handed over with its request's to know the POST is answered; changing it there made it read on and
+    // fail the POST ("completed without a reply"), which for initialize left the transport without a session.
+    private static JsonRpcMessageWithId WithId(JsonRpcMessageWithId response, RequestId id) => response switch
+    {
+        JsonRpcResponse r => new JsonRpcResponse { Id = id, Result = r.Result, Context = r.Context },
+        JsonRpcError e => new JsonRpcError { Id = id, Error = e.Error, Context = e.Context },
+        _ => response,
+    };
 
     private static JsonRpcNotification Copy(JsonRpcNotification notification) =>
         new() { Method = notification.Method, Params = notification.Params?.DeepClone() };
