@@ -1,0 +1,169 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Primitives;
+using Warden.Core.Audit;
+using Warden.Gateway.Api;
+using Warden.Gateway.Hosting;
+using Warden.Storage.Sqlite;
+
+namespace Warden.Cli.Commands;
+
+/// <summary>
+/// <c>warden audit query</c> (the filters of <c>GET /api/v1/audit</c>, one line per record) and <c>warden audit
+/// export</c> (the whole log in seq order, as canonical JSON lines that verify, or CSV for spreadsheets).
+/// Both open the database read-only.
+/// </summary>
+internal static class AuditQueryCommands
+{
+    private static readonly string[] Filters = ["user", "role", "server", "tool", "method", "resource", "decision", "source", "session", "from", "to", "q", "cursor", "limit"];
+
+    public static Command Query()
+    {
+        var (config, data) = (WardenEnvironment.ConfigOption(), WardenEnvironment.DataOption());
+        var options = Filters.ToDictionary(f => f, f => new Option<string?>("--" + f) { Description = Describe(f) });
+        var format = new Option<string>("--format") { Description = "table (default) or jsonl (canonical records)", DefaultValueFactory = _ => "table" };
+        var command = new Command("query", "Find audit records: who did what, to which data, when (newest first)") { config, data, format };
+        foreach (var option in options.Values)
+        {
+            command.Options.Add(option);
+        }
+
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var parameters = new QueryCollection(options.Where(o => parse.GetValue(o.Value) is not null).ToDictionary(o => o.Key, o => new StringValues(parse.GetValue(o.Value))));
+            if (AuditApi.ProblemOf(parameters) is { } problem)
+            {
+                Console.Error.WriteLine(problem.Replace("parameter", "option", StringComparison.Ordinal));
+                return AuditLog.UsageError;
+            }
+
+            if (parse.GetValue(format) is not ("table" or "jsonl"))
+            {
+                Console.Error.WriteLine($"--format must be table or jsonl, got '{parse.GetValue(format)}'.");
+                return AuditLog.UsageError;
+            }
+
+            if (Open(parse.GetValue(config), parse.GetValue(data)) is not { } reader)
+            {
+                return AuditLog.UsageError;
+            }
+
+            var page = await reader.QueryAsync(AuditApi.Parse(parameters)!, cancellationToken).ConfigureAwait(false);
+            foreach (var record in page.Records)
+            {
+                Console.Out.WriteLine(parse.GetValue(format) == "jsonl" ? Encoding.UTF8.GetString(AuditRecordEncoder.Encode(record)) : Line(record));
+            }
+
+            if (page.NextCursor is { } next)
+            {
+                Console.Error.WriteLine($"more: add --cursor {next.ToString(CultureInfo.InvariantCulture)} for the next page");
+            }
+
+            return 0;
+        });
+        return command;
+    }
+
+    public static Command Export()
+    {
+        var (config, data) = (WardenEnvironment.ConfigOption(), WardenEnvironment.DataOption());
+        var format = new Option<string>("--format") { Description = "jsonl (canonical records, verifiable) or csv", DefaultValueFactory = _ => "jsonl" };
+        var fromSeq = new Option<long>("--from-seq") { Description = "Start at this record (default 1)", DefaultValueFactory = _ => 1 };
+        var command = new Command("export", "Write the audit log to stdout in seq order") { config, data, format, fromSeq };
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var kind = parse.GetValue(format);
+            if (kind is not ("jsonl" or "csv"))
+            {
+                Console.Error.WriteLine($"--format must be jsonl or csv, got '{kind}'.");
+                return AuditLog.UsageError;
+            }
+
+            if (Open(parse.GetValue(config), parse.GetValue(data)) is not { } reader)
+            {
+                return AuditLog.UsageError;
+            }
+
+            var output = Console.Out;
+            if (kind == "csv")
+            {
+                output.WriteLine("seq,id,timestamp,source,user,roles,auth_method,agent,server,method,name,effect,rule_ids,reason,error,data_accessed,duration_us,session_id,hash");
+            }
+
+            await foreach (var record in reader.ReadAsync(parse.GetValue(fromSeq), cancellationToken).ConfigureAwait(false))
+            {
+                output.WriteLine(kind == "jsonl" ? Encoding.UTF8.GetString(AuditRecordEncoder.Encode(record)) : Csv(record));
+            }
+
+            return 0;
+        });
+        return command;
+    }
+
+    private static SqliteAuditReader? Open(FileInfo? configFile, DirectoryInfo? data)
+    {
+        if (WardenEnvironment.LoadConfig(configFile, "cannot read the audit log") is not { } config)
+        {
+            return null;
+        }
+
+        var path = WardenGatewayExtensions.AuditDatabasePath(config, WardenEnvironment.DataDirectory(data));
+        if (!File.Exists(path))
+        {
+            Console.Error.WriteLine($"There is no audit log at '{path}'. Point --data (or WARDEN_HOME) at the data directory 'warden serve' uses.");
+            return null;
+        }
+
+        return SqliteAuditReader.OpenReadOnly(path);
+    }
+
+    private static string Line(AuditRecord r) => string.Join("  ",
+        Timestamp(r),
+        r.User.Subject,
+        r.Decision.Effect.ToString().ToLowerInvariant(),
+        r.Input.Server is null ? r.Input.Method : $"{r.Input.Server} {r.Input.Method} {r.Input.Name}",
+        r.DataAccessed.Count == 0 ? "-" : string.Join(",", r.DataAccessed.Select(d => $"{d.Kind}:{d.Value}")),
+        r.Output?.Error is { } error ? "error: " + error : "ok",
+        "id=" + r.Id);
+
+    private static string Csv(AuditRecord r) => string.Join(",", new[]
+    {
+        r.Seq.ToString(CultureInfo.InvariantCulture), r.Id, Timestamp(r), r.Source.ToString().ToLowerInvariant(), r.User.Subject, string.Join(";", r.User.Roles),
+        r.User.AuthMethod, r.Model?.Agent, r.Input.Server, r.Input.Method, r.Input.Name, r.Decision.Effect.ToString().ToLowerInvariant(),
+        string.Join(";", r.Decision.RuleIds), r.Decision.Reason, r.Output?.Error, string.Join(";", r.DataAccessed.Select(d => $"{d.Kind}:{d.Value}")),
+        r.DurationMicros.ToString(CultureInfo.InvariantCulture), r.SessionId, r.Hash,
+    }.Select(CsvField));
+
+    // RFC 4180 quoting; a leading = + - @ is prefixed so a spreadsheet does not run it as a formula.
+    private static string CsvField(string? value)
+    {
+        if (string.IsNullOrEmpty(value))
+        {
+            return "";
+        }
+
+        if (value[0] is '=' or '+' or '-' or '@')
+        {
+            value = "'" + value;
+        }
+
+        return value.IndexOfAny([',', '"', '\n', '\r']) >= 0 ? "\"" + value.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"" : value;
+    }
+
+    private static string Timestamp(AuditRecord r) => r.Timestamp.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.ffffff'Z'", CultureInfo.InvariantCulture);
+
+    private static string Describe(string filter) => filter switch
+    {
+        "resource" => "Data touched, kind:glob (table:customers*, column:customers.email, file:**/.env, host:*.example.com)",
+        "server" or "tool" => $"The {filter} (glob)",
+        "decision" => "allow or deny",
+        "source" => "mcp, hook, llm, admin or auth",
+        "from" or "to" => $"Records {(filter == "from" ? "at or after" : "before")} this ISO 8601 time",
+        "q" => "Free text anywhere in the record",
+        "cursor" => "The cursor printed after the previous page",
+        "limit" => "Records per page (1-1000, default 100)",
+        _ => $"The {filter} (exact)",
+    };
+}
