@@ -62,42 +62,67 @@ internal static class SqliteAuditSchema
         await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    public static async Task InsertAsync(SqliteConnection connection, SqliteTransaction transaction, AuditRecord record, byte[] leafHash)
+    /// <summary>Inserts the records of one batch with two prepared statements, reused for every row.</summary>
+    public sealed class Inserter : IAsyncDisposable
     {
-        await using (var insert = connection.CreateCommand())
+        private readonly SqliteCommand _record;
+        private readonly SqliteCommand _resource;
+
+        public Inserter(SqliteConnection connection, SqliteTransaction transaction)
         {
-            insert.Transaction = transaction;
-            insert.CommandText = """
+            _record = connection.CreateCommand();
+            _record.Transaction = transaction;
+            _record.CommandText = """
                 INSERT INTO audit_records (seq, id, ts, source, subject, roles, server, name, method, effect, session_id, record, leaf_hash, hash)
                 VALUES ($seq, $id, $ts, $source, $subject, $roles, $server, $name, $method, $effect, $session, $record, $leaf, $hash)
                 """;
-            insert.Parameters.AddWithValue("$seq", record.Seq);
-            insert.Parameters.AddWithValue("$id", record.Id);
-            insert.Parameters.AddWithValue("$ts", Timestamp(record.Timestamp));
-            insert.Parameters.AddWithValue("$source", record.Source.ToString().ToLowerInvariant());
-            insert.Parameters.AddWithValue("$subject", record.User.Subject);
-            // Delimited on both sides so a role matches exactly with LIKE '%|role|%'.
-            insert.Parameters.AddWithValue("$roles", "|" + string.Join("|", record.User.Roles) + "|");
-            insert.Parameters.AddWithValue("$server", (object?)record.Input.Server ?? DBNull.Value);
-            insert.Parameters.AddWithValue("$name", (object?)record.Input.Name ?? DBNull.Value);
-            insert.Parameters.AddWithValue("$method", record.Input.Method);
-            insert.Parameters.AddWithValue("$effect", record.Decision.Effect.ToString().ToLowerInvariant());
-            insert.Parameters.AddWithValue("$session", (object?)record.SessionId ?? DBNull.Value);
-            insert.Parameters.AddWithValue("$record", AuditRecordEncoder.Encode(record));
-            insert.Parameters.AddWithValue("$leaf", leafHash);
-            insert.Parameters.AddWithValue("$hash", record.Hash);
-            await insert.ExecuteNonQueryAsync().ConfigureAwait(false);
+            foreach (var name in new[] { "$seq", "$id", "$ts", "$source", "$subject", "$roles", "$server", "$name", "$method", "$effect", "$session", "$record", "$leaf", "$hash" })
+            {
+                _record.Parameters.Add(new SqliteParameter { ParameterName = name });
+            }
+
+            _resource = connection.CreateCommand();
+            _resource.Transaction = transaction;
+            _resource.CommandText = "INSERT INTO audit_resources (seq, kind, value) VALUES ($seq, $kind, $value)";
+            foreach (var name in new[] { "$seq", "$kind", "$value" })
+            {
+                _resource.Parameters.Add(new SqliteParameter { ParameterName = name });
+            }
         }
 
-        foreach (var resource in record.DataAccessed)
+        public async Task InsertAsync(AuditRecord record, byte[] leafHash)
         {
-            await using var insert = connection.CreateCommand();
-            insert.Transaction = transaction;
-            insert.CommandText = "INSERT INTO audit_resources (seq, kind, value) VALUES ($seq, $kind, $value)";
-            insert.Parameters.AddWithValue("$seq", record.Seq);
-            insert.Parameters.AddWithValue("$kind", resource.Kind);
-            insert.Parameters.AddWithValue("$value", resource.Value);
-            await insert.ExecuteNonQueryAsync().ConfigureAwait(false);
+            var p = _record.Parameters;
+            p["$seq"].Value = record.Seq;
+            p["$id"].Value = record.Id;
+            p["$ts"].Value = Timestamp(record.Timestamp);
+            p["$source"].Value = record.Source.ToString().ToLowerInvariant();
+            p["$subject"].Value = record.User.Subject;
+            // Delimited on both sides so a role matches exactly with LIKE '%|role|%'.
+            p["$roles"].Value = "|" + string.Join("|", record.User.Roles) + "|";
+            p["$server"].Value = (object?)record.Input.Server ?? DBNull.Value;
+            p["$name"].Value = (object?)record.Input.Name ?? DBNull.Value;
+            p["$method"].Value = record.Input.Method;
+            p["$effect"].Value = record.Decision.Effect.ToString().ToLowerInvariant();
+            p["$session"].Value = (object?)record.SessionId ?? DBNull.Value;
+            p["$record"].Value = AuditRecordEncoder.Encode(record);
+            p["$leaf"].Value = leafHash;
+            p["$hash"].Value = record.Hash;
+            await _record.ExecuteNonQueryAsync().ConfigureAwait(false);
+
+            foreach (var resource in record.DataAccessed)
+            {
+                _resource.Parameters["$seq"].Value = record.Seq;
+                _resource.Parameters["$kind"].Value = resource.Kind;
+                _resource.Parameters["$value"].Value = resource.Value;
+                await _resource.ExecuteNonQueryAsync().ConfigureAwait(false);
+            }
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            await _record.DisposeAsync().ConfigureAwait(false);
+            await _resource.DisposeAsync().ConfigureAwait(false);
         }
     }
 

@@ -27,6 +27,7 @@ public sealed partial class SqliteAuditStore : IAuditStore
     private long _lastCheckpointSize;
     private DateTimeOffset _lastCheckpointAt;
     private volatile string? _unavailable;
+    private readonly System.Buffers.ArrayBufferWriter<byte> _scratch = new(4096);
 
     private SqliteAuditStore(string connectionString, SqliteAuditStoreOptions options, ILogger logger)
     {
@@ -175,11 +176,11 @@ public sealed partial class SqliteAuditStore : IAuditStore
         try
         {
             await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync().ConfigureAwait(false);
+            await using var insert = new SqliteAuditSchema.Inserter(connection, transaction);
             foreach (var pending in batch)
             {
-                var record = AuditRecordEncoder.Seal(pending.Record, ++seq, hash);
-                var leaf = MerkleHash.Leaf(AuditRecordEncoder.Canonicalize(record));
-                await SqliteAuditSchema.InsertAsync(connection, transaction, record, leaf).ConfigureAwait(false);
+                var record = AuditRecordEncoder.Seal(pending.Record, ++seq, hash, _scratch, out var leaf);
+                await insert.InsertAsync(record, leaf).ConfigureAwait(false);
                 tree.Append(leaf);
                 hash = record.Hash;
                 placed.Add(record);

@@ -45,6 +45,25 @@ public static class AuditRecordEncoder
         return placed with { Hash = ComputeHash(placed) };
     }
 
+    /// <summary>
+    /// <see cref="Seal"/> and the record's Merkle leaf hash from one canonical encoding (a store's hot path),
+    /// reusing <paramref name="scratch"/>.
+    /// </summary>
+    public static AuditRecord Seal(AuditRecord record, long seq, string prevHash, ArrayBufferWriter<byte> scratch, out byte[] leafHash)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(seq, 1);
+        if (prevHash.Length != 64 || !prevHash.All(char.IsAsciiHexDigitLower))
+        {
+            throw new ArgumentException("prev_hash must be 64 lowercase hex digits.", nameof(prevHash));
+        }
+
+        var placed = record with { Seq = seq, PrevHash = prevHash, Hash = "" };
+        Span<byte> recordHash = stackalloc byte[32];
+        leafHash = new byte[MerkleHash.Size];
+        ComputeHashes(placed, scratch, recordHash, leafHash);
+        return placed with { Hash = Convert.ToHexStringLower(recordHash) };
+    }
+
     /// <summary>Computes the record hash and Merkle leaf hash in one pass, reusing <paramref name="scratch"/>.</summary>
     internal static void ComputeHashes(AuditRecord record, ArrayBufferWriter<byte> scratch, Span<byte> recordHash, Span<byte> leafHash)
     {
