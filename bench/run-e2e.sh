@@ -219,6 +219,11 @@ if [[ -n $WARDEN && ! -x $WARDEN ]]; then
 elif [[ -n $WARDEN ]]; then
   WARDEN_PORT=$(free_port)
   {
+    # AUDIT_DURABILITY=batched measures what waiting for each audit commit (fsync) costs.
+    if [[ -n ${AUDIT_DURABILITY:-} ]]; then
+      echo "audit:"
+      echo "  durability: $AUDIT_DURABILITY"
+    fi
     echo "servers:"
     echo "  test:"
     echo "    url: $UPSTREAM_URL"
@@ -234,7 +239,7 @@ elif [[ -n $WARDEN ]]; then
     log "warden listening on 127.0.0.1:$WARDEN_PORT"
     WARDEN_TARGETS=(--target "warden=http://127.0.0.1:$WARDEN_PORT/mcp/test"
       --target "warden-stdio=http://127.0.0.1:$WARDEN_PORT/mcp/teststdio")
-    NOTES+=("warden: $(git rev-parse --short HEAD 2>/dev/null || echo unknown)$(git diff --quiet HEAD -- 2>/dev/null || echo '+dirty'), config servers test (HTTP) and teststdio (stdio)")
+    NOTES+=("warden: $(git rev-parse --short HEAD 2>/dev/null || echo unknown)$(git diff --quiet HEAD -- 2>/dev/null || echo '+dirty'), config servers test (HTTP) and teststdio (stdio), audit durability ${AUDIT_DURABILITY:-sync}")
   else
     log "SKIPPING Warden: it did not start (see above)"
   fi
