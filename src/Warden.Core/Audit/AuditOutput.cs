@@ -24,6 +24,37 @@ public sealed record AuditOutput
     /// <summary>A unified diff of a file edit.</summary>
     public string? Diff { get; init; }
 
+    /// <summary>
+    /// Like <see cref="FromContent"/> for content already encoded as UTF-8: the hash covers the bytes as they are,
+    /// and only the kept prefix is decoded (a long result is never turned into one big string).
+    /// </summary>
+    public static AuditOutput FromUtf8(ReadOnlySpan<byte> content, int maxChars)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(maxChars);
+        var hash = Convert.ToHexStringLower(SHA256.HashData(content));
+
+        // At most 4 bytes a character; back off to a character boundary (never inside a UTF-8 sequence).
+        var take = (int)Math.Min(content.Length, (long)maxChars * 4);
+        while (take < content.Length && take > 0 && (content[take] & 0xC0) == 0x80)
+        {
+            take--;
+        }
+
+        var prefix = Encoding.UTF8.GetString(content[..take]);
+        var cut = Math.Min(maxChars, prefix.Length);
+        if (cut > 0 && cut < prefix.Length && char.IsHighSurrogate(prefix[cut - 1]))
+        {
+            cut--;
+        }
+
+        return new AuditOutput
+        {
+            Content = prefix[..cut],
+            Truncated = cut < prefix.Length || take < content.Length,
+            ContentSha256 = hash,
+        };
+    }
+
     /// <summary>An output holding at most <paramref name="maxChars"/> UTF-16 chars of <paramref name="content"/>, with the hash of all of it.</summary>
     public static AuditOutput FromContent(string content, int maxChars)
     {

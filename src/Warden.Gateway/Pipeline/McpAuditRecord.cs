@@ -4,6 +4,7 @@ using ModelContextProtocol.Protocol;
 using Warden.Core.Audit;
 using Warden.Core.Audit.Extraction;
 using Warden.Core.Pipeline;
+using Warden.Gateway.Mcp;
 
 namespace Warden.Gateway.Pipeline;
 
@@ -59,14 +60,26 @@ internal static class McpAuditRecord
         return found;
     }
 
+    // The result as the bytes it was parsed from (see RawJson): re-serialising a 100 KB result costs more than the rest of the record.
+    private static ReadOnlySpan<byte> Utf8(JsonNode result)
+    {
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>(4096);
+        using (var writer = new System.Text.Json.Utf8JsonWriter(buffer))
+        {
+            RawJson.Write(writer, result, McpJsonSerialization.Options);
+        }
+
+        return buffer.WrittenSpan;
+    }
+
     private static AuditOutput? Output(JsonRpcMessageWithId response, int maxOutputChars) => response switch
     {
         JsonRpcError error => new AuditOutput { Error = $"{error.Error.Code}: {error.Error.Message}" },
-        JsonRpcResponse { Result: JsonObject result } => AuditOutput.FromContent(result.ToJsonString(), maxOutputChars) with
+        JsonRpcResponse { Result: JsonObject result } => AuditOutput.FromUtf8(Utf8(result), maxOutputChars) with
         {
             Error = result["isError"] is JsonValue v && v.TryGetValue<bool>(out var isError) && isError ? "The tool reported an error (isError)." : null,
         },
-        JsonRpcResponse { Result: { } other } => AuditOutput.FromContent(other.ToJsonString(), maxOutputChars),
+        JsonRpcResponse { Result: { } other } => AuditOutput.FromUtf8(Utf8(other), maxOutputChars),
         _ => null,
     };
 }
