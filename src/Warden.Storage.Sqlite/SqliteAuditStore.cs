@@ -43,6 +43,18 @@ public sealed partial class SqliteAuditStore : IAuditStore
     public static async Task<SqliteAuditStore> OpenAsync(string databasePath, SqliteAuditStoreOptions options, ILogger<SqliteAuditStore>? logger = null, CancellationToken cancellationToken = default)
     {
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(databasePath))!);
+        if (!File.Exists(databasePath) && !OperatingSystem.IsWindows())
+        {
+            // The log holds arguments and results: only Warden's user may read it (SQLite gives its -wal and
+            // -shm files the same mode).
+            using var created = new FileStream(databasePath, new FileStreamOptions
+            {
+                Mode = FileMode.CreateNew,
+                Access = FileAccess.Write,
+                UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
+            });
+        }
+
         var connectionString = new SqliteConnectionStringBuilder
         {
             DataSource = databasePath,

@@ -42,6 +42,9 @@ public static class WardenGatewayExtensions
         services.TryAddSingleton<IAuditStore>(sp =>
         {
             var keys = sp.GetRequiredService<AuditKeyStore>();
+
+            // The signing key exists from the first start, so its public half can be handed to auditors at once.
+            keys.GetSigner();
             var options = new SqliteAuditStoreOptions
             {
                 Durability = config.Audit.Durability,

@@ -50,6 +50,24 @@ public sealed class AuditTrailTests
     }
 
     [Fact]
+    public async Task FirstStart_CreatesSigningKeyAndLog_ReadableOnlyByOwner()
+    {
+        var data = Directory.CreateTempSubdirectory("warden-audit-").FullName;
+        await using var warden = await WardenHost.StartAsync(Configs.StdioTestServer(), data);
+
+        // Before any call: the key exists (an auditor can take the public key now) and neither file is world-readable.
+        Assert.True(File.Exists(Path.Combine(data, AuditKeyStore.SigningKeyFileName)));
+        if (!OperatingSystem.IsWindows())
+        {
+            var owner = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+            Assert.Equal(owner, File.GetUnixFileMode(Path.Combine(data, AuditKeyStore.SigningKeyFileName)));
+            Assert.Equal(owner, File.GetUnixFileMode(Path.Combine(data, "warden.db")));
+        }
+
+        Assert.NotEmpty(AuditKeyStore.ReadVerifiers(data));
+    }
+
+    [Fact]
     public async Task Log_AfterShutdown_VerifiesAgainstSignedCheckpoint()
     {
         var data = Directory.CreateTempSubdirectory("warden-audit-").FullName;
