@@ -138,6 +138,5 @@ internal static class SqliteAuditSchema
     }
 
     // Sortable as text: fixed width, UTC, microseconds.
-    public static string Timestamp(DateTimeOffset value) =>
-        value.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.ffffff'Z'", CultureInfo.InvariantCulture);
+    public static string Timestamp(DateTimeOffset value) => AuditRecordEncoder.FormatTimestamp(value);
 }

@@ -152,7 +152,7 @@ internal static class AuditQueryCommands
         return value.IndexOfAny([',', '"', '\n', '\r']) >= 0 ? "\"" + value.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"" : value;
     }
 
-    private static string Timestamp(AuditRecord r) => r.Timestamp.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.ffffff'Z'", CultureInfo.InvariantCulture);
+    private static string Timestamp(AuditRecord r) => AuditRecordEncoder.FormatTimestamp(r.Timestamp);
 
     private static string Describe(string filter) => filter switch
     {

@@ -41,12 +41,7 @@ public sealed record AuditOutput
         }
 
         var prefix = Encoding.UTF8.GetString(content[..take]);
-        var cut = Math.Min(maxChars, prefix.Length);
-        if (cut > 0 && cut < prefix.Length && char.IsHighSurrogate(prefix[cut - 1]))
-        {
-            cut--;
-        }
-
+        var cut = CutAt(prefix, maxChars);
         return new AuditOutput
         {
             Content = prefix[..cut],
@@ -59,18 +54,20 @@ public sealed record AuditOutput
     public static AuditOutput FromContent(string content, int maxChars)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(maxChars);
-        var cut = Math.Min(maxChars, content.Length);
-        if (cut > 0 && cut < content.Length && char.IsHighSurrogate(content[cut - 1]))
-        {
-            // Never split a surrogate pair: the stored prefix must stay valid Unicode.
-            cut--;
-        }
-
+        var cut = CutAt(content, maxChars);
         return new AuditOutput
         {
             Content = content[..cut],
             Truncated = cut < content.Length,
             ContentSha256 = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(content))),
         };
+    }
+
+    // Where to cut text to at most maxChars UTF-16 chars, never splitting a surrogate pair: the stored prefix
+    // must stay valid Unicode.
+    private static int CutAt(string text, int maxChars)
+    {
+        var cut = Math.Min(maxChars, text.Length);
+        return cut > 0 && cut < text.Length && char.IsHighSurrogate(text[cut - 1]) ? cut - 1 : cut;
     }
 }

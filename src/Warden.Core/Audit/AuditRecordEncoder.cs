@@ -35,13 +35,7 @@ public static class AuditRecordEncoder
     /// </summary>
     public static AuditRecord Seal(AuditRecord record, long seq, string prevHash)
     {
-        ArgumentOutOfRangeException.ThrowIfLessThan(seq, 1);
-        if (prevHash.Length != 64 || !prevHash.All(char.IsAsciiHexDigitLower))
-        {
-            throw new ArgumentException("prev_hash must be 64 lowercase hex digits.", nameof(prevHash));
-        }
-
-        var placed = record with { Seq = seq, PrevHash = prevHash, Hash = "" };
+        var placed = Place(record, seq, prevHash);
         return placed with { Hash = ComputeHash(placed) };
     }
 
@@ -51,17 +45,23 @@ public static class AuditRecordEncoder
     /// </summary>
     public static AuditRecord Seal(AuditRecord record, long seq, string prevHash, ArrayBufferWriter<byte> scratch, out byte[] leafHash)
     {
+        var placed = Place(record, seq, prevHash);
+        Span<byte> recordHash = stackalloc byte[32];
+        leafHash = new byte[MerkleHash.Size];
+        ComputeHashes(placed, scratch, recordHash, leafHash);
+        return placed with { Hash = Convert.ToHexStringLower(recordHash) };
+    }
+
+    // The record at its place in the log, hash not yet filled in.
+    private static AuditRecord Place(AuditRecord record, long seq, string prevHash)
+    {
         ArgumentOutOfRangeException.ThrowIfLessThan(seq, 1);
         if (prevHash.Length != 64 || !prevHash.All(char.IsAsciiHexDigitLower))
         {
             throw new ArgumentException("prev_hash must be 64 lowercase hex digits.", nameof(prevHash));
         }
 
-        var placed = record with { Seq = seq, PrevHash = prevHash, Hash = "" };
-        Span<byte> recordHash = stackalloc byte[32];
-        leafHash = new byte[MerkleHash.Size];
-        ComputeHashes(placed, scratch, recordHash, leafHash);
-        return placed with { Hash = Convert.ToHexStringLower(recordHash) };
+        return record with { Seq = seq, PrevHash = prevHash, Hash = "" };
     }
 
     /// <summary>Computes the record hash and Merkle leaf hash in one pass, reusing <paramref name="scratch"/>.</summary>
@@ -217,7 +217,7 @@ public static class AuditRecordEncoder
     }
 
     /// <summary>UTC, microseconds, ISO 8601: <c>yyyy-MM-ddTHH:mm:ss.ffffffZ</c>.</summary>
-    internal static string FormatTimestamp(DateTimeOffset timestamp) =>
+    public static string FormatTimestamp(DateTimeOffset timestamp) =>
         timestamp.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.ffffff'Z'", CultureInfo.InvariantCulture);
 
     internal static string Name(AuditSource source) => source switch

@@ -68,8 +68,9 @@ internal sealed class McpPipeline(IDecisionPoint decisions, IAuditStore audit, W
         return (await audit.AppendAsync(record, CancellationToken.None).ConfigureAwait(false)).Succeeded;
     }
 
-    // One extractor per configuration (rebuilt when a reload changes the audit section).
-    private (AuditConfig Config, ResourceExtractor Extractor)? _extractor;
+    // One extractor per configuration (rebuilt when a reload changes the audit section). One reference, so
+    // concurrent requests never see a configuration paired with another's extractor.
+    private volatile CachedExtractor? _extractor;
 
     private ResourceExtractor ExtractorFor(AuditConfig config)
     {
@@ -79,9 +80,11 @@ internal sealed class McpPipeline(IDecisionPoint decisions, IAuditStore audit, W
         }
 
         var extractor = config.Extract.Count == 0 ? ResourceExtractor.Default : new ResourceExtractor(config.Extract);
-        _extractor = (config, extractor);
+        _extractor = new CachedExtractor(config, extractor);
         return extractor;
     }
+
+    private sealed record CachedExtractor(AuditConfig Config, ResourceExtractor Extractor);
 
     /// <summary>Why the audit log cannot be written, or null.</summary>
     public string? AuditUnavailable => audit.Unavailable;

@@ -11,29 +11,8 @@ namespace Warden.Tests.Gateway;
 /// server-to-client requests and its Mcp-Param-* headers, listen stream and missing methods into what a
 /// 2025 session expects.
 /// </summary>
-public sealed class ReverseBridgeTests : IAsyncLifetime
+public sealed class ReverseBridgeTests : StatelessOnlyUpstream
 {
-    private TestServerProcess? _upstream;
-
-    public async Task InitializeAsync() =>
-        _upstream = await TestServerProcess.StartHttpAsync("--session-mode", "stateless", "--protocol-version", "2026-07-28");
-
-    public async Task DisposeAsync()
-    {
-        if (_upstream is not null)
-        {
-            await _upstream.DisposeAsync();
-        }
-    }
-
-    // No protocolVersion pinned: Warden learns from server/discover that the upstream speaks only 2026-07-28.
-    private string Config => $$"""
-        servers:
-          modern:
-            url: {{_upstream!.Url}}
-            timeout: 20s
-        """;
-
     [Fact]
     public async Task SessionClient_StatelessOnlyUpstream_InitializesListsAndCalls()
     {

@@ -12,29 +12,10 @@ namespace Warden.Tests.Gateway;
 /// client's GET stream, re-opened when its resource subscriptions change) and relays what arrives on it as
 /// plain 2025 notifications.
 /// </summary>
-public sealed class ReverseListenTests : IAsyncLifetime
+public sealed class ReverseListenTests : StatelessOnlyUpstream
 {
     private const string WatchedUri = "test://watched-resource";
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(20);
-    private TestServerProcess? _upstream;
-
-    public async Task InitializeAsync() =>
-        _upstream = await TestServerProcess.StartHttpAsync("--session-mode", "stateless", "--protocol-version", "2026-07-28");
-
-    public async Task DisposeAsync()
-    {
-        if (_upstream is not null)
-        {
-            await _upstream.DisposeAsync();
-        }
-    }
-
-    private string Config => $$"""
-        servers:
-          modern:
-            url: {{_upstream!.Url}}
-            timeout: 20s
-        """;
 
     [Fact]
     public async Task ToolsChangedOnStatelessUpstream_SessionWithGetStream_GetsListChanged()
