@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
+using Warden.Core.Audit.Redaction;
 
 namespace Warden.Core.Audit;
 
@@ -62,6 +63,17 @@ public sealed record AuditOutput
             ContentSha256 = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(content))),
         };
     }
+
+    /// <summary>
+    /// Like <see cref="FromUtf8"/> for a JSON result, with secrets masked first (<see cref="SecretRedactor.RedactJsonUtf8"/>):
+    /// the kept content and the hash are both of the redacted whole, so the hash can never confirm a guessed secret.
+    /// </summary>
+    public static AuditOutput FromJsonUtf8(ReadOnlySpan<byte> json, int maxChars, SecretRedactor redactor, RedactionTally tally) =>
+        redactor.RedactJsonUtf8(json, tally) is { } redacted ? FromUtf8(redacted, maxChars) : FromUtf8(json, maxChars);
+
+    /// <summary>Like <see cref="FromContent(string, int)"/>, with secrets masked first: content and hash are of the redacted whole.</summary>
+    public static AuditOutput FromContent(string content, int maxChars, SecretRedactor redactor, RedactionTally tally) =>
+        FromContent(redactor.Redact(content, tally), maxChars);
 
     // Where to cut text to at most maxChars UTF-16 chars, never splitting a surrogate pair: the stored prefix
     // must stay valid Unicode.

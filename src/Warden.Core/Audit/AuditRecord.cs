@@ -61,6 +61,12 @@ public sealed record AuditRecord
     /// <summary>What policy decided.</summary>
     public required AuditDecision Decision { get; init; }
 
+    /// <summary>
+    /// How many secrets each redaction rule masked in this record (rule name → count; never the values), or null
+    /// when none was. Lets a reviewer see that a value was hidden and by which rule.
+    /// </summary>
+    public IReadOnlyDictionary<string, int>? Redactions { get; init; }
+
     /// <summary>The previous record's <see cref="Hash"/> (or <see cref="GenesisPrevHash"/> for seq 1), lowercase hex.</summary>
     public string PrevHash { get; init; } = "";
 

@@ -60,6 +60,7 @@ public static class AuditRecordDecoder
             Model = o.OptionalObject("model") is { } model ? ReadModel(model) : null,
             User = ReadUser(o.Object("user")),
             Decision = ReadDecision(o.Object("decision")),
+            Redactions = o.OptionalObject("redactions") is { } redactions ? ReadRedactions(redactions) : null,
             PrevHash = o.String("prev_hash"),
             Hash = o.OptionalString("hash") ?? "",
         };
@@ -112,6 +113,22 @@ public static class AuditRecordDecoder
         };
         o.EnsureAllRead();
         return resource;
+    }
+
+    private static Dictionary<string, int> ReadRedactions(JsonElement e)
+    {
+        var counts = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (var rule in e.EnumerateObject())
+        {
+            var count = Fields.AsLong(rule.Value, "redactions." + rule.Name);
+            if (count is < 1 or > int.MaxValue || !counts.TryAdd(rule.Name, (int)count))
+            {
+                throw new FormatException($"redactions.{rule.Name} must appear once, as a count of at least 1.");
+            }
+        }
+
+        // An empty object would encode as no field at all, changing the hash: only a writer that was not Warden makes one.
+        return counts.Count > 0 ? counts : throw new FormatException("redactions must be absent when nothing was redacted, not empty.");
     }
 
     private static AuditModelIdentity ReadModel(JsonElement e)

@@ -160,6 +160,19 @@ public static class AuditRecordEncoder
 
         w.WritePropertyName("prev_hash");
         w.WriteString(r.PrevHash);
+        if (r.Redactions is { Count: > 0 } redactions)
+        {
+            w.WritePropertyName("redactions");
+            w.WriteStartObject();
+            foreach (var rule in redactions.Keys.Order(StringComparer.Ordinal))
+            {
+                w.WritePropertyName(rule);
+                w.WriteNumber(redactions[rule]);
+            }
+
+            w.WriteEndObject();
+        }
+
         Optional(w, "request_id", r.RequestId);
         w.WritePropertyName("schema_version");
         w.WriteNumber(r.SchemaVersion);

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
+using Warden.Core.Audit.Redaction;
 using Warden.Core.Naming;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
@@ -187,7 +188,8 @@ public sealed partial class ConfigParser
                 case "maxOutputChars": audit = audit with { MaxOutputChars = (int)(Integer(value, p, 0, 100_000_000) ?? audit.MaxOutputChars) }; break;
                 case "origin": audit = audit with { Origin = String(value, p) ?? audit.Origin }; break;
                 case "extract": audit = audit with { Extract = ParseExtract(value, p) }; break;
-                default: Unknown(p, keyNode, "database, durability, checkpointEvery, checkpointInterval, maxOutputChars, origin, extract"); break;
+                case "redact": audit = audit with { Redact = ParseRedact(value, p) }; break;
+                default: Unknown(p, keyNode, "database, durability, checkpointEvery, checkpointInterval, maxOutputChars, origin, extract, redact"); break;
             }
         }
 
@@ -236,6 +238,57 @@ public sealed partial class ConfigParser
         }
 
         return rules;
+    }
+
+    private List<RedactPattern> ParseRedact(YamlNode node, string path)
+    {
+        var patterns = new List<RedactPattern>();
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        if (node is not YamlSequenceNode sequence)
+        {
+            Error(path, "must be a list of patterns like {name: acme-key, pattern: 'acme_[a-z0-9]{32}'}", Line(node));
+            return patterns;
+        }
+
+        for (var i = 0; i < sequence.Children.Count; i++)
+        {
+            var p = $"{path}[{i}]";
+            string? name = null, pattern = null;
+            foreach (var (key, value, keyNode) in Entries(sequence.Children[i], p))
+            {
+                switch (key)
+                {
+                    case "name": name = String(value, $"{p}.name"); break;
+                    case "pattern": pattern = String(value, $"{p}.pattern"); break;
+                    default: Unknown($"{p}.{key}", keyNode, "name, pattern"); break;
+                }
+            }
+
+            var line = Line(sequence.Children[i]);
+            if (name is null || !RedactNamePattern().IsMatch(name))
+            {
+                Error($"{p}.name", $"must be lowercase letters, digits and '-' (at most 64; it appears in markers such as [REDACTED:acme-key]), got '{name}'", line);
+            }
+            else if (SecretRedactor.BuiltInRuleNames.Contains(name) || !names.Add(name))
+            {
+                Error($"{p}.name", $"'{name}' is already the name of {(SecretRedactor.BuiltInRuleNames.Contains(name) ? "a built-in rule" : "another audit.redact pattern")}; choose another", line);
+            }
+
+            if (string.IsNullOrEmpty(pattern))
+            {
+                Error($"{p}.pattern", "is required: a regular expression such as 'acme_[a-z0-9]{32}' (mask only part of a match with a group named 'secret')", line);
+            }
+            else if (SecretRedactor.PatternProblem(pattern) is { } problem)
+            {
+                Error($"{p}.pattern", problem, line);
+            }
+            else if (name is not null)
+            {
+                patterns.Add(new RedactPattern(name, pattern));
+            }
+        }
+
+        return patterns;
     }
 
     private Dictionary<string, ServerConfig> ParseServers(YamlNode node, string path)
@@ -532,6 +585,9 @@ public sealed partial class ConfigParser
 
     [GeneratedRegex(@"\$\{(?<name>[A-Za-z_][A-Za-z0-9_]*)(:-(?<default>[^}]*))?\}")]
     private static partial Regex VariablePattern();
+
+    [GeneratedRegex(@"^[a-z0-9][a-z0-9-]{0,63}$")]
+    private static partial Regex RedactNamePattern();
 
     [GeneratedRegex(@"^\d{4}-\d{2}-\d{2}$")]
     private static partial Regex ProtocolVersionPattern();

@@ -69,6 +69,9 @@ public sealed record AuditConfig
 
     /// <summary>Where to find the data a server's tools touch, for servers the built-in extraction does not know.</summary>
     public IReadOnlyList<ExtractRule> Extract { get; init; } = [];
+
+    /// <summary>Secret patterns of the organisation's own, masked besides the built-in rules.</summary>
+    public IReadOnlyList<RedactPattern> Redact { get; init; } = [];
 }
 
 /// <summary>When a response may be released relative to its audit record being written.</summary>

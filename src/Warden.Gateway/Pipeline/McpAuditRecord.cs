@@ -3,15 +3,26 @@ using System.Text.Json.Nodes;
 using ModelContextProtocol.Protocol;
 using Warden.Core.Audit;
 using Warden.Core.Audit.Extraction;
+using Warden.Core.Audit.Redaction;
 using Warden.Core.Pipeline;
 using Warden.Gateway.Mcp;
 
 namespace Warden.Gateway.Pipeline;
 
-/// <summary>Turns one MCP request, its decision and its response into an audit record.</summary>
+/// <summary>Turns one MCP request, its decision and its response into an audit record, secrets masked.</summary>
 internal static class McpAuditRecord
 {
-    public static AuditRecord Create(McpAction action, Decision decision, JsonRpcMessageWithId response, DateTimeOffset startedAt, TimeSpan duration, int maxOutputChars, TimeProvider time, ResourceExtractor? extractor = null) => new()
+    public static AuditRecord Create(McpAction action, Decision decision, JsonRpcMessageWithId response, DateTimeOffset startedAt, TimeSpan duration, int maxOutputChars, TimeProvider time, SecretRedactor redactor, ResourceExtractor? extractor = null)
+    {
+        // Data accessed is extracted from the original arguments and result (a masked value names nothing); then
+        // every field from the client or the upstream is redacted, output first so its hash covers the redacted whole.
+        var tally = new RedactionTally();
+        var output = Output(response, maxOutputChars, redactor, tally);
+        var record = Build(action, decision, output, startedAt, duration, time) with { DataAccessed = DataAccessed(action, response, extractor ?? ResourceExtractor.Default) };
+        return AuditRecordRedaction.Apply(record, redactor, tally);
+    }
+
+    private static AuditRecord Build(McpAction action, Decision decision, AuditOutput? output, DateTimeOffset startedAt, TimeSpan duration, TimeProvider time) => new()
     {
         Id = AuditRecord.NewId(time),
         Timestamp = startedAt,
@@ -21,8 +32,7 @@ internal static class McpAuditRecord
         RequestId = action.RequestId,
         TraceId = Activity.Current?.TraceId.ToHexString(),
         Input = new AuditInput { Method = action.Method, Name = action.Name, Server = action.Server, Arguments = action.Arguments },
-        Output = Output(response, maxOutputChars),
-        DataAccessed = DataAccessed(action, response, extractor ?? ResourceExtractor.Default),
+        Output = output,
         Model = action.ClientName is null ? null : new AuditModelIdentity { Agent = action.ClientName, AgentVersion = action.ClientVersion },
         User = new AuditUserIdentity
         {
@@ -72,14 +82,14 @@ internal static class McpAuditRecord
         return buffer.WrittenSpan;
     }
 
-    private static AuditOutput? Output(JsonRpcMessageWithId response, int maxOutputChars) => response switch
+    private static AuditOutput? Output(JsonRpcMessageWithId response, int maxOutputChars, SecretRedactor redactor, RedactionTally tally) => response switch
     {
         JsonRpcError error => new AuditOutput { Error = $"{error.Error.Code}: {error.Error.Message}" },
-        JsonRpcResponse { Result: JsonObject result } => AuditOutput.FromUtf8(Utf8(result), maxOutputChars) with
+        JsonRpcResponse { Result: JsonObject result } => AuditOutput.FromJsonUtf8(Utf8(result), maxOutputChars, redactor, tally) with
         {
             Error = result["isError"] is JsonValue v && v.TryGetValue<bool>(out var isError) && isError ? "The tool reported an error (isError)." : null,
         },
-        JsonRpcResponse { Result: { } other } => AuditOutput.FromUtf8(Utf8(other), maxOutputChars),
+        JsonRpcResponse { Result: { } other } => AuditOutput.FromJsonUtf8(Utf8(other), maxOutputChars, redactor, tally),
         _ => null,
     };
 }

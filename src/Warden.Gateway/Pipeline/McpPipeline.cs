@@ -54,7 +54,7 @@ internal sealed class McpPipeline(IDecisionPoint decisions, IAuditStore audit, W
         }
 
         var config = state.Config.Audit;
-        var record = McpAuditRecord.Create(action, decision, response, startedAt, time.GetElapsedTime(started), config.MaxOutputChars, time, ExtractorFor(config));
+        var record = McpAuditRecord.Create(action, decision, response, startedAt, time.GetElapsedTime(started), config.MaxOutputChars, time, state.Redactor, ExtractorFor(config));
         var appended = await audit.AppendAsync(record, CancellationToken.None).ConfigureAwait(false);
         return appended.Succeeded
             ? response
@@ -64,7 +64,7 @@ internal sealed class McpPipeline(IDecisionPoint decisions, IAuditStore audit, W
     /// <summary>Records a request Warden answered itself (initialize) through the same record step; false when the log refused it.</summary>
     public async ValueTask<bool> RecordAsync(McpAction action, DateTimeOffset startedAt, long startedTimestamp, JsonRpcMessageWithId response)
     {
-        var record = McpAuditRecord.Create(action, Decision.AllowAll, response, startedAt, time.GetElapsedTime(startedTimestamp), state.Config.Audit.MaxOutputChars, time);
+        var record = McpAuditRecord.Create(action, Decision.AllowAll, response, startedAt, time.GetElapsedTime(startedTimestamp), state.Config.Audit.MaxOutputChars, time, state.Redactor);
         return (await audit.AppendAsync(record, CancellationToken.None).ConfigureAwait(false)).Succeeded;
     }
 

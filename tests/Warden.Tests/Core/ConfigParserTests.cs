@@ -80,6 +80,45 @@ public sealed class ConfigParserTests
     }
 
     [Fact]
+    public void Parse_AuditRedact_ReadsNamedPatterns()
+    {
+        var result = ConfigParser.Parse("""
+            audit:
+              redact:
+                - { name: acme-key, pattern: 'acme_[a-z0-9]{32}' }
+                - name: employee-pin
+                  pattern: 'PIN (?<secret>\d{6})'
+            """);
+
+        Assert.True(result.IsValid, string.Join("\n", result.Errors));
+        Assert.Equal([new RedactPattern("acme-key", "acme_[a-z0-9]{32}"), new RedactPattern("employee-pin", @"PIN (?<secret>\d{6})")], result.Config!.Audit.Redact);
+    }
+
+    [Fact]
+    public void Parse_AuditRedactProblems_ListsEachWithItsPath()
+    {
+        var result = ConfigParser.Parse("""
+            audit:
+              redact:
+                - { name: acme-key, pattern: 'acme_[a-z0-9' }
+                - { name: github-token, pattern: 'gh_x+' }
+                - { name: Bad Name, pattern: 'x+' }
+                - { name: empty, pattern: 'a*' }
+                - { name: no-pattern }
+                - { name: acme-key, pattern: 'acme2' }
+            """);
+
+        Assert.False(result.IsValid);
+        var errors = result.Errors.Select(e => e.ToString()).ToList();
+        Assert.Contains(errors, e => e.StartsWith("audit.redact[0].pattern: is not a valid regular expression", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.StartsWith("audit.redact[1].name: 'github-token' is already the name of a built-in rule", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.StartsWith("audit.redact[2].name: must be lowercase letters, digits and '-'", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.StartsWith("audit.redact[3].pattern: matches the empty string", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.StartsWith("audit.redact[4].pattern: is required", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.StartsWith("audit.redact[5].name: 'acme-key' is already the name of another audit.redact pattern", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void Parse_InvalidYaml_ReportsLine()
     {
         var result = ConfigParser.Parse("servers:\n  a: [unclosed\n");

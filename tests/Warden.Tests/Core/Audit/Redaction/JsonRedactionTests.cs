@@ -1,0 +1,99 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json.Nodes;
+using Warden.Core.Audit;
+using Warden.Core.Audit.Redaction;
+
+namespace Warden.Tests.Core.Audit.Redaction;
+
+/// <summary>JSON keeps its shape and keys; every string is redacted as text, and secret-named fields lose values that look like credentials.</summary>
+public sealed class JsonRedactionTests
+{
+    private static readonly string Document = $$"""
+        {"user": "alice", "password": "hunter2", "max_tokens": 4096, "token_type": "Bearer", "nextPageToken": "CAUQAA",
+         "client_secret": "{{Secrets.Opaque}}", "headers": {"Authorization": "Bearer 7d9f1c2e4b6a8d0f1e3c5a7b9d2f4e6a", "Accept": "application/json"},
+         "apiKey": "${API_KEY}", "notes": "password is rotated monthly", "sha": "3f786850e387550fdab836ed7e6dc881de23001b",
+         "credentials": {"username": "svc-deploy", "secret": "s3cr3t-Value-With-Entropy-991"},
+         "{{Secrets.GitHubPat}}": 1, "env": ["HOME=/home/alice", "GITHUB_TOKEN={{Secrets.GitHubPat}}"], "pem": "{{Secrets.PrivateKey.Replace("\n", "\\n", StringComparison.Ordinal)}}"}
+        """;
+
+    [Fact]
+    public void RedactJson_Document_MasksSecretValuesKeepsKeysShapeAndOtherValues()
+    {
+        var original = JsonNode.Parse(Document)!;
+        var before = original.ToJsonString();
+        var tally = new RedactionTally();
+
+        var redacted = SecretRedactor.Default.RedactJson(original, tally)!;
+
+        Assert.Equal("[REDACTED:secret-field]", redacted["password"]!.GetValue<string>());
+        Assert.Equal("[REDACTED:secret-field]", redacted["client_secret"]!.GetValue<string>());
+        Assert.Equal("[REDACTED:secret-field]", redacted["headers"]!["Authorization"]!.GetValue<string>());
+        Assert.Equal("[REDACTED:secret-field]", redacted["credentials"]!["secret"]!.GetValue<string>());
+        Assert.Equal("GITHUB_TOKEN=[REDACTED:github-token]", redacted["env"]![1]!.GetValue<string>());
+        Assert.Equal("[REDACTED:private-key]", redacted["pem"]!.GetValue<string>());
+
+        // Not secrets: numbers, short or wordy values in token-ish fields, placeholders, prose, digests, names.
+        Assert.Equal(4096, redacted["max_tokens"]!.GetValue<int>());
+        Assert.Equal("Bearer", redacted["token_type"]!.GetValue<string>());
+        Assert.Equal("CAUQAA", redacted["nextPageToken"]!.GetValue<string>());
+        Assert.Equal("${API_KEY}", redacted["apiKey"]!.GetValue<string>());
+        Assert.Equal("password is rotated monthly", redacted["notes"]!.GetValue<string>());
+        Assert.Equal("3f786850e387550fdab836ed7e6dc881de23001b", redacted["sha"]!.GetValue<string>());
+        Assert.Equal("svc-deploy", redacted["credentials"]!["username"]!.GetValue<string>());
+        Assert.Equal("HOME=/home/alice", redacted["env"]![0]!.GetValue<string>());
+
+        // Keys are kept (even one that is a token: masking keys could merge members), order too; the original is untouched.
+        Assert.Equal(original.AsObject().Select(p => p.Key), redacted.AsObject().Select(p => p.Key));
+        Assert.Equal(before, original.ToJsonString());
+        Assert.Equal(new Dictionary<string, int> { ["github-token"] = 1, ["private-key"] = 1, ["secret-field"] = 4 }, tally.ToDictionary());
+    }
+
+    [Fact]
+    public void RedactJson_NothingSecret_ReturnsTheSameNode()
+    {
+        var node = JsonNode.Parse("""{"path": "/srv/app/README.md", "limit": 10, "tags": ["a", "b"], "token_count": "12"}""");
+        var tally = new RedactionTally();
+
+        Assert.Same(node, SecretRedactor.Default.RedactJson(node, tally));
+        Assert.Equal(0, tally.Total);
+    }
+
+    [Fact]
+    public void RedactJsonUtf8_AgreesWithTheNodeRedaction()
+    {
+        var bytes = Encoding.UTF8.GetBytes(Document);
+        var tally = new RedactionTally();
+
+        var redacted = SecretRedactor.Default.RedactJsonUtf8(bytes, tally);
+
+        Assert.NotNull(redacted);
+        Assert.Equal(SecretRedactor.Default.RedactJson(JsonNode.Parse(Document))!.ToJsonString(), JsonNode.Parse(redacted)!.ToJsonString());
+        Assert.Equal(6, tally.Total);
+        Assert.Null(SecretRedactor.Default.RedactJsonUtf8("""{"content":[{"type":"text","text":"plain <b>result</b> & more"}]}"""u8));
+    }
+
+    [Fact]
+    public void RedactJsonUtf8_NotJson_IsRedactedAsText()
+    {
+        var redacted = SecretRedactor.Default.RedactJsonUtf8(Encoding.UTF8.GetBytes("not json: token=" + Secrets.Opaque));
+
+        Assert.Equal("not json: token=[REDACTED:secret-assignment]", Encoding.UTF8.GetString(redacted!));
+    }
+
+    [Fact]
+    public void FromJsonUtf8_SecretInResult_HashCoversTheRedactedWholeNotTheOriginal()
+    {
+        var result = $$"""{"content":[{"type":"text","text":"{{new string('x', 30)}} deploy key {{Secrets.GitLab}} {{new string('y', 50)}}"}]}""";
+        var tally = new RedactionTally();
+
+        var output = AuditOutput.FromJsonUtf8(Encoding.UTF8.GetBytes(result), 40, SecretRedactor.Default, tally);
+
+        var redactedWhole = result.Replace(Secrets.GitLab, "[REDACTED:gitlab-token]", StringComparison.Ordinal);
+        Assert.True(output.Truncated);
+        Assert.Equal(redactedWhole[..40], output.Content);
+        Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(redactedWhole))), output.ContentSha256);
+        Assert.NotEqual(Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(result))), output.ContentSha256);
+        Assert.Equal(1, tally.Total);
+    }
+}
