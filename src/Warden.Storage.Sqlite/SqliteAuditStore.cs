@@ -74,6 +74,8 @@ public sealed partial class SqliteAuditStore : IAuditStore
 
     public string? Unavailable => _unavailable;
 
+    public AuditFeed Feed { get; } = new();
+
     public async ValueTask<AuditAppendResult> AppendAsync(AuditRecord record, CancellationToken cancellationToken)
     {
         if (_unavailable is { } reason)
@@ -238,6 +240,8 @@ public sealed partial class SqliteAuditStore : IAuditStore
             LogAvailableAgain();
         }
 
+        // Subscribers hear of the records before their appenders do, and a slow one only loses records of its own.
+        Feed.Publish(placed);
         for (var i = 0; i < batch.Count; i++)
         {
             batch[i].Done.TrySetResult(new AuditAppendResult(placed[i], null));

@@ -32,6 +32,9 @@ public interface IAuditStore : IAsyncDisposable
 
     /// <summary>The Merkle leaf hashes of the stored records, for proofs.</summary>
     ILeafHashSource LeafHashes { get; }
+
+    /// <summary>Live subscribers: each committed record is published here, in seq order, once it is in the log.</summary>
+    AuditFeed Feed { get; }
 }
 
 /// <summary>The outcome of an append: the record as placed in the log, or why it could not be.</summary>

@@ -9,13 +9,15 @@ namespace Warden.Gateway.Api;
 
 /// <summary>
 /// <c>GET /api/v1/audit</c>: the audit log, filtered and paged (newest first). Each record is returned in its
-/// canonical form, hash included, so a client can check it against the log's proofs.
+/// canonical form, hash included, so a client can check it against the log's proofs. <c>GET /api/v1/audit/stream</c>
+/// follows it live (<see cref="AuditStream"/>).
 /// </summary>
 public static class AuditApi
 {
     public static IEndpointRouteBuilder MapAuditApi(this IEndpointRouteBuilder app)
     {
         app.MapGet("/api/v1/audit", QueryAsync);
+        app.MapGet("/api/v1/audit/stream", (HttpContext http, IAuditStore store) => AuditStream.RunAsync(http, store));
         app.MapGet("/api/v1/audit/{id}", async (string id, IAuditStore store, CancellationToken cancellationToken) =>
             await store.FindAsync(id, cancellationToken).ConfigureAwait(false) is { } record
                 ? Results.Text(System.Text.Encoding.UTF8.GetString(AuditRecordEncoder.Encode(record)), "application/json")

@@ -5,9 +5,11 @@ using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using Warden.Core.Audit;
 using Warden.Core.Configuration;
 using Warden.Gateway.Api;
+using Warden.Gateway.Logging;
 using Warden.Core.Pipeline;
 using Warden.Core.Sessions;
 using Warden.Gateway.Mcp;
@@ -27,6 +29,11 @@ public static class WardenGatewayExtensions
         Directory.CreateDirectory(dataDirectory);
         var state = new WardenState(config, dataDirectory);
         services.AddSingleton(state);
+
+        // Every logger (Warden's, ASP.NET Core's, the MCP SDK's, upstream stderr) masks secrets with the configuration's redactor.
+        services.Replace(ServiceDescriptor.Singleton<ILoggerFactory>(sp => new RedactingLoggerFactory(
+            new LoggerFactory(sp.GetServices<ILoggerProvider>(), sp.GetRequiredService<IOptionsMonitor<LoggerFilterOptions>>(), sp.GetService<IOptions<LoggerFactoryOptions>>(), sp.GetService<IExternalScopeProvider>()),
+            () => state.Redactor)));
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton(new SessionSealer(SessionSealer.LoadOrCreateKey(config.Sessions.Key, Path.Combine(dataDirectory, "session.key"))));
         services.AddSingleton<UpstreamRegistry>();
@@ -84,13 +91,13 @@ public static class WardenGatewayExtensions
         app.MapDelete("/mcp/{server}", (HttpContext http, string server) => handler.DeleteAsync(http, server));
         app.MapAuditApi();
         app.MapGet("/healthz", () => Results.Json(new JsonObject { ["status"] = "ok", ["version"] = WardenInfo.Version }));
-        app.MapGet("/readyz", (UpstreamRegistry upstreams, SessionStore sessions) =>
+        app.MapGet("/readyz", (UpstreamRegistry upstreams, SessionStore sessions, WardenState current) =>
         {
             var health = upstreams.Health();
             var servers = new JsonArray();
             foreach (var h in health)
             {
-                servers.Add(new JsonObject { ["name"] = h.Name, ["kind"] = h.Kind, ["healthy"] = h.Healthy, ["lastError"] = h.LastError, ["connections"] = h.Connections });
+                servers.Add(new JsonObject { ["name"] = h.Name, ["kind"] = h.Kind, ["healthy"] = h.Healthy, ["lastError"] = h.LastError is { } error ? current.Redactor.Redact(error) : null, ["connections"] = h.Connections });
             }
 
             return Results.Json(new JsonObject

@@ -5,6 +5,7 @@ using Microsoft.Extensions.Logging;
 using ModelContextProtocol.Client;
 using ModelContextProtocol.Protocol;
 using Warden.Core.Configuration;
+using Warden.Gateway.Hosting;
 using Warden.Gateway.Mcp;
 
 namespace Warden.Gateway.Upstreams;
@@ -21,11 +22,13 @@ internal sealed partial class UpstreamRegistry : IAsyncDisposable
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
     private readonly HttpClient _httpClient;
+    private readonly WardenState _state;
     private volatile bool _disposed;
 
-    public UpstreamRegistry(ILoggerFactory loggerFactory, TimeProvider time)
+    public UpstreamRegistry(ILoggerFactory loggerFactory, TimeProvider time, WardenState state)
     {
         _loggerFactory = loggerFactory;
+        _state = state;
         _logger = loggerFactory.CreateLogger("Warden.Upstreams");
         _time = time;
         // One pooled handler for every HTTP upstream: connections are reused across sessions.
@@ -236,6 +239,9 @@ internal sealed partial class UpstreamRegistry : IAsyncDisposable
             }
 
             var stderr = _loggerFactory.CreateLogger($"Warden.Upstream.{server.Name}.stderr");
+
+            // The logger masks each line; this also masks the body of a private key printed over several lines.
+            var inPrivateKey = false;
             return new StdioClientTransport(new StdioClientTransportOptions
             {
                 Name = server.Name,
@@ -245,7 +251,7 @@ internal sealed partial class UpstreamRegistry : IAsyncDisposable
                 // Warden's own environment may hold secrets; children get a safe base plus what the config names.
                 InheritEnvironmentVariables = false,
                 EnvironmentVariables = environment,
-                StandardErrorLines = line => LogStderr(stderr, server.Name, line),
+                StandardErrorLines = line => LogStderr(stderr, server.Name, _state.Redactor.RedactLine(line, ref inPrivateKey)),
                 ShutdownTimeout = TimeSpan.FromSeconds(3),
             }, _loggerFactory);
         }

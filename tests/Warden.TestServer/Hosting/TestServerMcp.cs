@@ -6,6 +6,7 @@ using Warden.TestServer.Conformance;
 using Warden.TestServer.Faults;
 using Warden.TestServer.Paging;
 using Warden.TestServer.RoundTrips;
+using Warden.TestServer.Secrets;
 
 namespace Warden.TestServer.Hosting;
 
@@ -41,6 +42,7 @@ public static class TestServerMcp
             .WithTools<FaultTools>()
             .WithTools<RoundTripTools>()
             .WithTools<ChangeTools>()
+            .WithTools<SecretTools>()
             .WithPrompts<ConformancePrompts>()
             .WithPrompts<InputRequiredPrompts>()
             .WithResources<ConformanceResources>()

@@ -207,6 +207,7 @@ public abstract class AuditStoreContract : IDisposable
             Output = new AuditOutput { Content = "ok\u0000\u001f", Truncated = true, ContentSha256 = new string('a', 64), Error = "e", ExitCode = 3, Diff = "--- a\n+++ b" },
             DataAccessed = [new AuditResource { Kind = AuditResourceKind.SqlTable, Value = "public.customers", Rows = 7, Attributes = new Dictionary<string, string> { ["access"] = "read" } }],
             Model = new AuditModelIdentity { Model = "m", ModelVersion = "1", Agent = "a", AgentVersion = "2" },
+            Redactions = new Dictionary<string, int> { ["jwt"] = 1, ["secret-field"] = 3 },
         };
 
         var placed = await AppendAsync(store, full);
@@ -216,6 +217,62 @@ public abstract class AuditStoreContract : IDisposable
         Assert.Equal(AuditRecordEncoder.Encode(placed), AuditRecordEncoder.Encode(read));
         Assert.Equal(read.Hash, AuditRecordEncoder.ComputeHash(read));
         Assert.Null(store.Unavailable);
+    }
+
+    [Fact]
+    public async Task Feed_Subscriber_GetsEachCommittedRecordInSeqOrderAsPlaced()
+    {
+        await using var store = await OpenAsync(Settings());
+        await AppendAsync(store, Record(1));
+        using var subscription = store.Feed.Subscribe();
+
+        var placed = new List<AuditRecord>();
+        for (var i = 2; i <= 6; i++)
+        {
+            placed.Add(await AppendAsync(store, Record(i)));
+        }
+
+        // Only records committed after subscribing, each exactly as the log holds it.
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        foreach (var expected in placed)
+        {
+            var item = await subscription.ReadAsync(timeout.Token);
+            Assert.False(item.IsGap);
+            Assert.Equal(AuditRecordEncoder.Encode(expected), AuditRecordEncoder.Encode(item.Record!));
+        }
+    }
+
+    [Fact]
+    public async Task Feed_SubscriberThatNeverReads_LosesRecordsAsOneGapAndNeverHoldsTheWriterUp()
+    {
+        await using var store = await OpenAsync(Settings(AuditDurability.Sync));
+        using var slow = store.Feed.Subscribe(capacity: 4);
+        using var keeping = store.Feed.Subscribe(capacity: 64);
+
+        // Sync appends return only after their commit, so twenty returning proves the full buffer did not block it.
+        for (var i = 1; i <= 20; i++)
+        {
+            await AppendAsync(store, Record(i));
+        }
+
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        var items = new List<AuditFeedItem>();
+        for (var i = 0; i < 4; i++)
+        {
+            items.Add(await slow.ReadAsync(timeout.Token));
+        }
+
+        Assert.Equal([1L, 2L, 3L], items.Take(3).Select(item => item.Record!.Seq));
+        Assert.True(items[3].IsGap);
+        Assert.Equal((4L, 20L, 17L), (items[3].MissedFrom, items[3].MissedTo, items[3].Missed));
+
+        // Once it reads again it gets new records; the other subscriber lost nothing.
+        await AppendAsync(store, Record(21));
+        Assert.Equal(21, (await slow.ReadAsync(timeout.Token)).Record!.Seq);
+        for (var seq = 1L; seq <= 21; seq++)
+        {
+            Assert.Equal(seq, (await keeping.ReadAsync(timeout.Token)).Record!.Seq);
+        }
     }
 
     public virtual void Dispose()

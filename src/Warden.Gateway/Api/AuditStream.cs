@@ -1,0 +1,107 @@
+using System.Globalization;
+using System.Text;
+using Microsoft.AspNetCore.Http;
+using Warden.Core.Audit;
+
+namespace Warden.Gateway.Api;
+
+/// <summary>
+/// <c>GET /api/v1/audit/stream</c>: Server-Sent Events of audit records as they are committed, with the filters of
+/// <c>GET /api/v1/audit</c>. Each <c>record</c> event carries one record's canonical JSON and its seq as the event id;
+/// a client that falls behind gets a <c>lagged</c> event naming the seq range it lost (fetch it from
+/// <c>/api/v1/audit</c>), never a slower log. <c>Last-Event-ID</c> replays what was committed after that seq first.
+/// </summary>
+internal static class AuditStream
+{
+    private const int Buffer = 1024;
+    private static readonly TimeSpan KeepAlive = TimeSpan.FromSeconds(15);
+
+    public static async Task RunAsync(HttpContext http, IAuditStore store)
+    {
+        var parameters = http.Request.Query;
+        var problem = parameters.ContainsKey("cursor") || parameters.ContainsKey("limit")
+            ? "cursor and limit page through GET /api/v1/audit; the stream sends every matching record as it is committed."
+            : AuditApi.ProblemOf(parameters);
+        if (problem is not null)
+        {
+            await Results.Problem(statusCode: StatusCodes.Status400BadRequest, title: "Bad audit stream filter", detail: problem).ExecuteAsync(http).ConfigureAwait(false);
+            return;
+        }
+
+        var filter = new AuditRecordFilter(AuditApi.Parse(parameters)!);
+        var aborted = http.RequestAborted;
+
+        // Subscribed before anything is written: once a client has the first bytes, it sees every later record.
+        using var subscription = store.Feed.Subscribe(Buffer);
+        http.Response.ContentType = "text/event-stream";
+        http.Response.Headers.CacheControl = "no-cache";
+        http.Response.Headers["X-Accel-Buffering"] = "no";
+        try
+        {
+            await WriteAsync(http, ": subscribed\n\n", aborted).ConfigureAwait(false);
+            var last = 0L;
+            if (long.TryParse(http.Request.Headers["Last-Event-ID"], NumberStyles.None, CultureInfo.InvariantCulture, out var resumeAfter))
+            {
+                await foreach (var record in store.ReadAsync(resumeAfter + 1, aborted).ConfigureAwait(false))
+                {
+                    await SendAsync(http, filter, record, aborted).ConfigureAwait(false);
+                    last = record.Seq;
+                }
+            }
+
+            // One read outstanding at a time: a read that outlives a keep-alive still delivers its item.
+            Task<AuditFeedItem>? next = null;
+            while (!aborted.IsCancellationRequested)
+            {
+                next ??= subscription.ReadAsync(aborted).AsTask();
+                AuditFeedItem item;
+                try
+                {
+                    item = await next.WaitAsync(KeepAlive, aborted).ConfigureAwait(false);
+                    next = null;
+                }
+                catch (TimeoutException)
+                {
+                    await WriteAsync(http, ": keep-alive\n\n", aborted).ConfigureAwait(false);
+                    continue;
+                }
+
+                if (item.Record is { } record)
+                {
+                    if (record.Seq > last)
+                    {
+                        await SendAsync(http, filter, record, aborted).ConfigureAwait(false);
+                        last = record.Seq;
+                    }
+                }
+                else if (item.MissedTo > last)
+                {
+                    var from = Math.Max(item.MissedFrom, last + 1);
+                    await WriteAsync(http, $"event: lagged\ndata: {{\"missed\":{item.MissedTo - from + 1},\"from_seq\":{from},\"to_seq\":{item.MissedTo}}}\n\n", aborted).ConfigureAwait(false);
+                    last = item.MissedTo;
+                }
+            }
+        }
+        catch (OperationCanceledException) when (aborted.IsCancellationRequested)
+        {
+        }
+        catch (IOException) when (aborted.IsCancellationRequested)
+        {
+        }
+    }
+
+    private static async Task SendAsync(HttpContext http, AuditRecordFilter filter, AuditRecord record, CancellationToken cancellationToken)
+    {
+        var json = Encoding.UTF8.GetString(AuditRecordEncoder.Encode(record));
+        if (filter.Matches(record, json))
+        {
+            await WriteAsync(http, $"id: {record.Seq.ToString(CultureInfo.InvariantCulture)}\nevent: record\ndata: {json}\n\n", cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private static async Task WriteAsync(HttpContext http, string text, CancellationToken cancellationToken)
+    {
+        await http.Response.WriteAsync(text, cancellationToken).ConfigureAwait(false);
+        await http.Response.Body.FlushAsync(cancellationToken).ConfigureAwait(false);
+    }
+}
