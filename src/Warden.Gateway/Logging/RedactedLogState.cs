@@ -18,6 +18,10 @@ internal sealed class RedactedLogState(string message, IReadOnlyList<KeyValuePai
 
     public override string ToString() => message;
 
+    /// <summary>The values with every string value replaced by the private-key marker (a message inside a key block).</summary>
+    public static IReadOnlyList<KeyValuePair<string, object?>>? MaskAll(IReadOnlyList<KeyValuePair<string, object?>>? state) =>
+        state?.Select(p => p is { Key: not OriginalFormat, Value: string } ? new KeyValuePair<string, object?>(p.Key, SecretRedactor.Marker("private-key")) : p).ToArray();
+
     /// <summary>
     /// The values with secrets masked, or null when none had any. A value masked here but not in
     /// <paramref name="message"/> (a rule that needs the value alone, such as one ending its line) is masked there too.

@@ -28,13 +28,22 @@ internal sealed class WardenHost : IAsyncDisposable
 
     public IServiceProvider Services => _app.Services;
 
-    /// <summary>Starts Warden; <paramref name="time"/> replaces the system clock (e.g. to let sessions go idle at once).</summary>
-    public static async Task<WardenHost> StartAsync(WardenConfig config, string? dataDirectory = null, TimeProvider? time = null)
+    /// <summary>
+    /// Starts Warden; <paramref name="time"/> replaces the system clock (e.g. to let sessions go idle at once);
+    /// <paramref name="logs"/> receives everything Warden logs, down to Trace.
+    /// </summary>
+    public static async Task<WardenHost> StartAsync(WardenConfig config, string? dataDirectory = null, TimeProvider? time = null, CapturedLogs? logs = null)
     {
         dataDirectory ??= Directory.CreateTempSubdirectory("warden-test-").FullName;
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         builder.Logging.AddSimpleConsole().SetMinimumLevel(LogLevel.Warning);
+        if (logs is not null)
+        {
+            builder.Logging.AddProvider(logs);
+            builder.Logging.AddFilter<CapturedLogs>(null, LogLevel.Trace);
+        }
+
         builder.WebHost.UseUrls("http://127.0.0.1:0");
         builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = config.Limits.MaxRequestBodyBytes);
         if (time is not null)
@@ -50,11 +59,11 @@ internal sealed class WardenHost : IAsyncDisposable
         return new WardenHost(app, address.TrimEnd('/'), dataDirectory);
     }
 
-    public static Task<WardenHost> StartAsync(string yaml, string? dataDirectory = null, TimeProvider? time = null)
+    public static Task<WardenHost> StartAsync(string yaml, string? dataDirectory = null, TimeProvider? time = null, CapturedLogs? logs = null)
     {
         var result = ConfigParser.Parse(yaml);
         Assert.True(result.IsValid, string.Join("\n", result.Errors));
-        return StartAsync(result.Config!, dataDirectory, time);
+        return StartAsync(result.Config!, dataDirectory, time, logs);
     }
 
     public Task<McpClient> ConnectAsync(string path = "/mcp", McpClientOptions? options = null) =>

@@ -13,6 +13,10 @@ internal static class BuiltInRules
     // An optional quote around a key, plain or escaped (JSON inside a JSON string, as logs print it).
     private const string KeyQuote = @"(?:\\?[""'])?";
 
+    // An unquoted value: up to a blank, a quote, a separator or an escaped line end or quote (JSON text inside a
+    // string); any other backslash pair (an escaped backslash, \u002B) is part of the value.
+    private const string Unquoted = @"(?:[^\s""'\\,;&<>]|\\[^nrt""'])+";
+
     // A quoted value, in double, single or escaped double quotes.
     private const string Quoted = @"""(?<s>[^""\r\n]*)""|'(?<s>[^'\r\n]*)'|\\""(?<s>[^""\\\r\n]*)\\""";
 
@@ -39,12 +43,13 @@ internal static class BuiltInRules
         new("connection-string-password", @";[ \t]{0,8}(?i:password|pwd)[ \t]*=[ \t]*(?<s>'[^']*'|""[^""]*""|[^;'""\r\n]+)|\b(?i:password|pwd)[ \t]*=[ \t]*(?<s>'[^']*'|""[^""]*""|[^;'""\r\n]+);"),
 
         // NAME=value, NAME: value, "name": "value" where the name ends in a secret word (DB_PASSWORD, apiKey,
-        // client_secret, X-Auth-Token). After ':' an unquoted value must end its line, so prose such as
-        // "reset your password: click the link" is not a secret.
+        // client_secret, X-Auth-Token). After ':' an unquoted value must end its line (a newline, an escaped one
+        // as in JSON text, or the end of a JSON string), so prose such as "reset your password: click the link"
+        // is not a secret.
         new("secret-assignment",
             @"(?i:pass(?:word|wd|phrase)|secret(?:[_\-]?key)?|token|api[_\-]?key|access[_\-]?key|private[_\-]?key|auth[_\-]?key|credentials?)" + KeyQuote + @"[ \t]*"
-            + @"(?:=[ \t]*(?:" + Quoted + @"|(?<s>[^\s""'\\,;&<>]+))"
-            + @"|:[ \t]*(?:" + Quoted + @"|(?<s>[^\s""'\\,;&<>]+)[ \t]*(?:#[^\r\n]*)?(?:\r?\n|$)))"),
+            + @"(?:=[ \t]*(?:" + Quoted + @"|(?<s>" + Unquoted + @"))"
+            + @"|:[ \t]*(?:" + Quoted + @"|(?<s>" + Unquoted + @")[ \t]*(?:#[^\r\n\\]*)?(?:\r?\n|\\r\\n|\\n|\\?""|$)))"),
     ];
 
     /// <summary>

@@ -55,8 +55,30 @@ public sealed partial class SecretRedactor
     /// <summary>The marker that replaces a secret found by <paramref name="rule"/>.</summary>
     public static string Marker(string rule) => Markers.TryGetValue(rule, out var marker) ? marker : MarkerPrefix + rule + "]";
 
-    /// <summary><paramref name="text"/> with every secret replaced by its marker (the same instance when there was none).</summary>
+    /// <summary>
+    /// <paramref name="text"/> with every secret replaced by its marker (the same instance when there was none).
+    /// JSON text may escape quotes and <c>+</c> as <c>\u0022</c>, <c>\u0027</c>, <c>\u002B</c> (System.Text.Json does),
+    /// which would hide a secret from the rules or cut it in two: when the text has such escapes and the unescaped text
+    /// holds a secret, the unescaped text is what comes back, masked. (Escaped <c>&amp;</c>, <c>&lt;</c>, <c>&gt;</c>
+    /// stay escaped: unescaped they would end a value early.)
+    /// </summary>
     public string Redact(string text, RedactionTally? tally = null)
+    {
+        if (UnescapeAscii(text) is { } unescaped)
+        {
+            var local = new RedactionTally();
+            var redacted = RedactAll(unescaped, local);
+            if (local.Total > 0)
+            {
+                tally?.AddAll(local);
+                return redacted;
+            }
+        }
+
+        return RedactAll(text, tally);
+    }
+
+    private string RedactAll(string text, RedactionTally? tally)
     {
         var result = RedactBuiltIn(text, tally);
         foreach (var rule in _custom)
@@ -70,6 +92,11 @@ public sealed partial class SecretRedactor
     /// <summary>Cheap check: false means <see cref="Redact"/> would return the text unchanged; true means it may not.</summary>
     public bool MayContainSecret(ReadOnlySpan<char> text)
     {
+        if (text.Contains(@"\u00", StringComparison.OrdinalIgnoreCase))
+        {
+            return true;
+        }
+
         var at = Candidate(text, 0);
         if (at >= 0 && Combined.IsMatch(text, at))
         {
@@ -110,11 +137,36 @@ public sealed partial class SecretRedactor
                 tally?.Add(name);
             }
 
-            var next = match.Index + Math.Max(match.Length, 1);
+            // Scanning goes on right after the secret, not after the match: context a rule needed after the secret
+            // (a line end, a closing quote, a YAML comment) may hold the next one.
+            var next = Math.Max(secret.Index + secret.Length, match.Index + 1);
             at = next < text.Length ? Candidate(text, next) : -1;
         }
 
         return output is null ? text : output.Append(text, copied, text.Length - copied).ToString();
+    }
+
+    // The text with \u0022, \u0027 and \u002B decoded, or null when it has none.
+    private static string? UnescapeAscii(string text)
+    {
+        var at = text.IndexOf(@"\u00", StringComparison.OrdinalIgnoreCase);
+        if (at < 0)
+        {
+            return null;
+        }
+
+        var output = new StringBuilder(text.Length);
+        var copied = 0;
+        for (; at >= 0 && at + 6 <= text.Length; at = text.IndexOf(@"\u00", at + 1, StringComparison.OrdinalIgnoreCase))
+        {
+            if (at >= copied && byte.TryParse(text.AsSpan(at + 4, 2), System.Globalization.NumberStyles.AllowHexSpecifier, System.Globalization.CultureInfo.InvariantCulture, out var code) && code is 0x22 or 0x27 or 0x2B)
+            {
+                output.Append(text, copied, at - copied).Append((char)code);
+                copied = at + 6;
+            }
+        }
+
+        return copied == 0 ? null : output.Append(text, copied, text.Length - copied).ToString();
     }
 
     // Where the regex must start looking at or after 'from': a little before the next trigger, or -1 when there is none.

@@ -29,6 +29,9 @@ public sealed class SecretRedactorTests
     [InlineData("secret-assignment", "database:\n  password: hunter2\n  client_secret: '9f8e 7d6c'\n", "database:\n  password: [REDACTED:secret-assignment]\n  client_secret: '[REDACTED:secret-assignment]'\n")]
     [InlineData("secret-assignment", "{\"api_key\": \"abc123def456\", \"n\": 1}", "{\"api_key\": \"[REDACTED:secret-assignment]\", \"n\": 1}")]
     [InlineData("secret-assignment", "{\\\"Secret\\\":\\\"s3cr3t\\\"}", "{\\\"Secret\\\":\\\"[REDACTED:secret-assignment]\\\"}")]
+    [InlineData("secret-assignment", "{\"text\":\"db:\\n  api_key: Zx81kd0s9q\\n  token: ab12cd34\"}", "{\"text\":\"db:\\n  api_key: [REDACTED:secret-assignment]\\n  token: [REDACTED:secret-assignment]\"}")]
+    [InlineData("aws-secret-access-key", "{\"text\":\"aws_secret_access_key = El2hpChYgCfrL1spNxnyVmihA\\u002B2O76UMFxFkM\\u002BR5\\n\"}", "{\"text\":\"aws_secret_access_key = [REDACTED:aws-secret-access-key]\\n\"}")]
+    [InlineData("secret-assignment", "{\"text\":\"password=a\\\\b\\u0026c\\nnext\"}", "{\"text\":\"password=[REDACTED:secret-assignment]\\nnext\"}")]
     [InlineData("secret-assignment", "GET /v1/items?access_token=abcdef123456&page=2", "GET /v1/items?access_token=[REDACTED:secret-assignment]&page=2")]
     [InlineData("secret-assignment", "SECRET_KEY=django-insecure-8x!k", "SECRET_KEY=[REDACTED:secret-assignment]")]
     public void Redact_BuiltInRule_MasksTheSecretAndKeepsItsContext(string rule, string text, string expected)
