@@ -78,11 +78,13 @@ internal sealed class CustomRule
     {
         try
         {
-            var match = _regex.Match(text);
-            if (!match.Success)
+            // Most texts hold no match: the allocation-free check first.
+            if (!_regex.IsMatch(text))
             {
                 return text;
             }
+
+            var match = _regex.Match(text);
 
             var output = new StringBuilder(text.Length);
             var copied = 0;
