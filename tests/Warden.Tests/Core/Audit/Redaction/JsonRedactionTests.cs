@@ -96,4 +96,32 @@ public sealed class JsonRedactionTests
         Assert.NotEqual(Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(result))), output.ContentSha256);
         Assert.Equal(1, tally.Total);
     }
+
+    [Fact]
+    public void FromContent_WithRedactor_KeepsAndHashesTheRedactedText()
+    {
+        var text = "deploy with " + Secrets.SlackBot + " then report";
+        var tally = new RedactionTally();
+
+        var output = AuditOutput.FromContent(text, 1000, SecretRedactor.Default, tally);
+
+        Assert.Equal("deploy with [REDACTED:slack-token] then report", output.Content);
+        Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(output.Content!))), output.ContentSha256);
+        Assert.Equal(1, tally.Total);
+    }
+
+    [Fact]
+    public void RedactLine_KeyPrintedOverSeveralLines_MasksFromBeginToEnd()
+    {
+        var inKey = false;
+        var lines = ("before " + Secrets.PrivateKey + " after\nlater").Split('\n');
+
+        var redacted = lines.Select(line => SecretRedactor.Default.RedactLine(line, ref inKey)).ToList();
+
+        Assert.Equal("before [REDACTED:private-key]", redacted[0]);
+        Assert.All(redacted.Skip(1).Take(lines.Length - 3), line => Assert.Equal("[REDACTED:private-key]", line));
+        Assert.Equal("[REDACTED:private-key] after", redacted[^2]);
+        Assert.Equal("later", redacted[^1]);
+        Assert.False(inKey);
+    }
 }
