@@ -10,11 +10,11 @@ internal static class SecretFields
 {
     // Matched against the end of the name lowercased with everything but letters and digits dropped, so
     // api_key, apiKey, X-Api-Key and API.KEY read alike; "max_tokens" or "token_type" do not end in one.
-    private static readonly string[] PasswordEndings = ["password", "passwd", "passphrase"];
+    private static readonly string[] PasswordEndings = ["password", "passwords", "passwd", "passphrase"];
 
     private static readonly string[] TokenEndings =
     [
-        "secret", "token", "apikey", "accesskey", "secretkey", "privatekey", "signingkey", "encryptionkey", "masterkey",
+        "secret", "secrets", "token", "tokens", "apikey", "accesskey", "secretkey", "privatekey", "signingkey", "encryptionkey", "masterkey",
         "sessionkey", "authkey", "credential", "credentials", "authorization", "cookie", "bearer",
     ];
 

@@ -116,6 +116,9 @@ public sealed partial class SecretRedactor
                 var text = value.GetValue<string>();
                 var redacted = RedactValue(text, field, tally);
                 return ReferenceEquals(text, redacted) ? value : JsonValue.Create(redacted);
+            case JsonValue value when value.GetValueKind() == JsonValueKind.Number && field == SecretField.Password:
+                tally.Add(SecretFieldRule);
+                return JsonValue.Create(Markers[SecretFieldRule]);
             default:
                 return node;
         }
@@ -137,6 +140,7 @@ public sealed partial class SecretRedactor
         JsonObject obj => obj.Any(p => NeedsRedaction(p.Value, SecretFields.Classify(p.Key, field))),
         JsonArray array => array.Any(child => NeedsRedaction(child, field)),
         JsonValue value when value.GetValueKind() == JsonValueKind.String => NeedsRedaction(value.GetValue<string>(), field),
+        JsonValue value => field == SecretField.Password && value.GetValueKind() == JsonValueKind.Number,
         _ => false,
     };
 
@@ -176,6 +180,8 @@ public sealed partial class SecretRedactor
 
                         pending = current;
                         break;
+                    case JsonTokenType.Number when pending == SecretField.Password:
+                        return true;
                     default:
                         pending = current;
                         break;

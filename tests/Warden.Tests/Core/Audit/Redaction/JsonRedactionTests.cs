@@ -13,7 +13,7 @@ public sealed class JsonRedactionTests
         {"user": "alice", "password": "hunter2", "max_tokens": 4096, "token_type": "Bearer", "nextPageToken": "CAUQAA",
          "client_secret": "{{Secrets.Opaque}}", "headers": {"Authorization": "Bearer 7d9f1c2e4b6a8d0f1e3c5a7b9d2f4e6a", "Accept": "application/json"},
          "apiKey": "${API_KEY}", "notes": "password is rotated monthly", "sha": "3f786850e387550fdab836ed7e6dc881de23001b",
-         "credentials": {"username": "svc-deploy", "secret": "s3cr3t-Value-With-Entropy-991"},
+         "credentials": {"username": "svc-deploy", "secret": "s3cr3t-Value-With-Entropy-991"}, "db": {"user": "app", "password": 482916},
          "{{Secrets.GitHubPat}}": 1, "env": ["HOME=/home/alice", "GITHUB_TOKEN={{Secrets.GitHubPat}}"], "pem": "{{Secrets.PrivateKey.Replace("\n", "\\n", StringComparison.Ordinal)}}"}
         """;
 
@@ -32,6 +32,7 @@ public sealed class JsonRedactionTests
         Assert.Equal("[REDACTED:secret-field]", redacted["credentials"]!["secret"]!.GetValue<string>());
         Assert.Equal("GITHUB_TOKEN=[REDACTED:github-token]", redacted["env"]![1]!.GetValue<string>());
         Assert.Equal("[REDACTED:private-key]", redacted["pem"]!.GetValue<string>());
+        Assert.Equal("[REDACTED:secret-field]", redacted["db"]!["password"]!.GetValue<string>());
 
         // Not secrets: numbers, short or wordy values in token-ish fields, placeholders, prose, digests, names.
         Assert.Equal(4096, redacted["max_tokens"]!.GetValue<int>());
@@ -46,7 +47,7 @@ public sealed class JsonRedactionTests
         // Keys are kept (even one that is a token: masking keys could merge members), order too; the original is untouched.
         Assert.Equal(original.AsObject().Select(p => p.Key), redacted.AsObject().Select(p => p.Key));
         Assert.Equal(before, original.ToJsonString());
-        Assert.Equal(new Dictionary<string, int> { ["github-token"] = 1, ["private-key"] = 1, ["secret-field"] = 4 }, tally.ToDictionary());
+        Assert.Equal(new Dictionary<string, int> { ["github-token"] = 1, ["private-key"] = 1, ["secret-field"] = 5 }, tally.ToDictionary());
     }
 
     [Fact]
@@ -69,7 +70,7 @@ public sealed class JsonRedactionTests
 
         Assert.NotNull(redacted);
         Assert.Equal(SecretRedactor.Default.RedactJson(JsonNode.Parse(Document))!.ToJsonString(), JsonNode.Parse(redacted)!.ToJsonString());
-        Assert.Equal(6, tally.Total);
+        Assert.Equal(7, tally.Total);
         Assert.Null(SecretRedactor.Default.RedactJsonUtf8("""{"content":[{"type":"text","text":"plain <b>result</b> & more"}]}"""u8));
     }
 
