@@ -175,7 +175,13 @@ internal sealed partial class McpHttpHandler(
         }, startedAt, started, response).ConfigureAwait(false);
         if (!recorded)
         {
+            // Unrecorded, the session must not exist: end it (and its upstream sessions) now, not at the idle sweep.
             response = JsonRpcErrors.Create(request.Id, JsonRpcErrors.AuditUnavailable, pipeline.AuditUnavailable ?? "The audit log cannot be written.");
+            if (session is not null)
+            {
+                await sessions.EndAsync(session).ConfigureAwait(false);
+            }
+
             session = null;
         }
 

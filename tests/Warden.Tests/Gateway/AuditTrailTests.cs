@@ -170,6 +170,25 @@ public sealed class AuditTrailTests
         Assert.Equal(Enumerable.Range(1, records.Count).Select(i => (long)i), records.Select(r => r.Seq));
     }
 
+    [Fact]
+    public async Task Initialize_ThatCannotBeRecorded_IsRefusedAndLeavesNoSession()
+    {
+        var data = Directory.CreateTempSubdirectory("warden-audit-").FullName;
+        await using var warden = await WardenHost.StartAsync(Configs.StdioTestServer(), data);
+        using var blocker = new SqliteConnection($"Data Source={Path.Combine(data, "warden.db")};Pooling=False;Default Timeout=1");
+        blocker.Open();
+        using (var begin = blocker.CreateCommand())
+        {
+            begin.CommandText = "BEGIN EXCLUSIVE";
+            begin.ExecuteNonQuery();
+        }
+
+        // The log fails only when the initialize record is written, after the handshake opened the session.
+        var refused = await Assert.ThrowsAnyAsync<Exception>(async () => await warden.ConnectAsync("/mcp/test"));
+        Assert.Contains("audit log cannot be written", refused.ToString(), StringComparison.OrdinalIgnoreCase);
+        Assert.Equal(0, warden.Services.GetRequiredService<Warden.Gateway.Mcp.SessionStore>().Count);
+    }
+
     private static async Task<Warden.Storage.Sqlite.SqliteAuditStore> OpenAsync(string data) =>
         await Warden.Storage.Sqlite.SqliteAuditStore.OpenAsync(Path.Combine(data, "warden.db"), new Warden.Storage.Sqlite.SqliteAuditStoreOptions
         {
