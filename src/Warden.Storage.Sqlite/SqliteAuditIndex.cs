@@ -32,9 +32,13 @@ internal sealed partial class SqliteAuditIndex : IAsyncDisposable
           effect TEXT NOT NULL,
           session_id TEXT
         );
+        -- Equality columns first, then seq: a page (newest first) is read backwards off the index and stops at
+        -- the limit, instead of collecting every match to sort it.
+        DROP INDEX IF EXISTS audit_index_subject;
+        DROP INDEX IF EXISTS audit_index_server;
         CREATE INDEX IF NOT EXISTS audit_index_ts ON audit_index(ts);
-        CREATE INDEX IF NOT EXISTS audit_index_subject ON audit_index(subject, ts);
-        CREATE INDEX IF NOT EXISTS audit_index_server ON audit_index(server, name, ts);
+        CREATE INDEX IF NOT EXISTS audit_index_subject_seq ON audit_index(subject, seq);
+        CREATE INDEX IF NOT EXISTS audit_index_server_seq ON audit_index(server, name, seq);
         CREATE INDEX IF NOT EXISTS audit_index_session ON audit_index(session_id, seq);
         CREATE TABLE IF NOT EXISTS audit_resources (
           seq INTEGER NOT NULL,

@@ -103,12 +103,12 @@ public sealed partial class SqliteAuditReader
 
         if (query.Server is { } server)
         {
-            Where($"{c}.server GLOB $server", ("$server", server));
+            Where($"{c}.server {Glob(server)} $server", ("$server", server));
         }
 
         if (query.Tool is { } tool)
         {
-            Where($"{c}.name GLOB $tool", ("$tool", tool));
+            Where($"{c}.name {Glob(tool)} $tool", ("$tool", tool));
         }
 
         if (query.Method is { } method)
@@ -178,6 +178,9 @@ public sealed partial class SqliteAuditReader
             into.Add(Decode(reader.GetInt64(0), (byte[])reader.GetValue(1)));
         }
     }
+
+    // A pattern without wildcards is an equality, which lets an index serve the seq order too.
+    private static string Glob(string pattern) => pattern.AsSpan().IndexOfAny("*?[") < 0 ? "=" : "GLOB";
 
     private static string EscapeLike(string text) =>
         text.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("%", "\\%", StringComparison.Ordinal).Replace("_", "\\_", StringComparison.Ordinal);
