@@ -4,7 +4,7 @@ using Warden.Core.Audit;
 namespace Warden.Cli.Commands;
 
 /// <summary>
-/// <c>warden audit verify|prove|checkpoint|key|query|export</c>: read the audit log <c>serve</c> writes (read-only, safe while it
+/// <c>warden audit verify|prove|checkpoint|key|query|export|timeline</c>: read the audit log <c>serve</c> writes (read-only, safe while it
 /// runs) and prove its integrity. Exit 0 when it holds, 1 when the log is broken, 2 when the command could not run.
 /// </summary>
 internal static class AuditCommand
@@ -17,6 +17,7 @@ internal static class AuditCommand
         Key(),
         AuditQueryCommands.Query(),
         AuditQueryCommands.Export(),
+        AuditTimelineCommand.Create(),
     };
 
     private static Command Verify()

@@ -4,6 +4,7 @@ using System.Text;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Primitives;
 using Warden.Core.Audit;
+using Warden.Core.Configuration;
 using Warden.Gateway.Api;
 using Warden.Gateway.Hosting;
 using Warden.Storage.Sqlite;
@@ -45,7 +46,7 @@ internal static class AuditQueryCommands
                 return AuditLog.UsageError;
             }
 
-            if (Open(parse.GetValue(config), parse.GetValue(data)) is not { } reader)
+            if (Open(parse.GetValue(config), parse.GetValue(data)) is not (_, var reader))
             {
                 return AuditLog.UsageError;
             }
@@ -81,7 +82,7 @@ internal static class AuditQueryCommands
                 return AuditLog.UsageError;
             }
 
-            if (Open(parse.GetValue(config), parse.GetValue(data)) is not { } reader)
+            if (Open(parse.GetValue(config), parse.GetValue(data)) is not (_, var reader))
             {
                 return AuditLog.UsageError;
             }
@@ -102,7 +103,8 @@ internal static class AuditQueryCommands
         return command;
     }
 
-    private static SqliteAuditReader? Open(FileInfo? configFile, DirectoryInfo? data)
+    /// <summary>The configuration and a read-only reader of its log; null (the reason on stderr) when either cannot be had.</summary>
+    internal static (WardenConfig Config, SqliteAuditReader Reader)? Open(FileInfo? configFile, DirectoryInfo? data)
     {
         if (WardenEnvironment.LoadConfig(configFile, "cannot read the audit log") is not { } config)
         {
@@ -116,7 +118,7 @@ internal static class AuditQueryCommands
             return null;
         }
 
-        return SqliteAuditReader.OpenReadOnly(path);
+        return (config, SqliteAuditReader.OpenReadOnly(path));
     }
 
     private static string Line(AuditRecord r) => string.Join("  ",
