@@ -1,9 +1,13 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text;
+using System.Text.Encodings.Web;
+using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Primitives;
 using Warden.Core.Audit;
+using Warden.Core.Audit.Ocsf;
+using Warden.Core.Audit.Operations;
 using Warden.Core.Configuration;
 using Warden.Gateway.Api;
 using Warden.Gateway.Hosting;
@@ -13,11 +17,14 @@ namespace Warden.Cli.Commands;
 
 /// <summary>
 /// <c>warden audit query</c> (the filters of <c>GET /api/v1/audit</c>, one line per record) and <c>warden audit
-/// export</c> (the whole log in seq order, as canonical JSON lines that verify, or CSV for spreadsheets).
+/// export</c> (the whole log in seq order, as canonical JSON lines that verify, CSV for spreadsheets, or OCSF events for a SIEM).
 /// Both open the database read-only.
 /// </summary>
 internal static class AuditQueryCommands
 {
+    // One event per line, non-ASCII kept as UTF-8 (the default escaping would turn every '<' and 'é' into \uXXXX).
+    private static readonly JsonSerializerOptions OcsfJson = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
     private static readonly string[] Filters = ["user", "role", "server", "tool", "method", "resource", "decision", "source", "session", "from", "to", "q", "cursor", "limit"];
 
     public static Command Query()
@@ -70,22 +77,24 @@ internal static class AuditQueryCommands
     public static Command Export()
     {
         var (config, data) = (WardenEnvironment.ConfigOption(), WardenEnvironment.DataOption());
-        var format = new Option<string>("--format") { Description = "jsonl (canonical records, verifiable) or csv", DefaultValueFactory = _ => "jsonl" };
+        var format = new Option<string>("--format") { Description = "jsonl (canonical records, verifiable), csv, or ocsf (one OCSF 1.8.0 event per line)", DefaultValueFactory = _ => "jsonl" };
         var fromSeq = new Option<long>("--from-seq") { Description = "Start at this record (default 1)", DefaultValueFactory = _ => 1 };
         var command = new Command("export", "Write the audit log to stdout in seq order") { config, data, format, fromSeq };
         command.SetAction(async (parse, cancellationToken) =>
         {
             var kind = parse.GetValue(format);
-            if (kind is not ("jsonl" or "csv"))
+            if (kind is not ("jsonl" or "csv" or "ocsf"))
             {
-                Console.Error.WriteLine($"--format must be jsonl or csv, got '{kind}'.");
+                Console.Error.WriteLine($"--format must be jsonl, csv or ocsf, got '{kind}'.");
                 return AuditLog.UsageError;
             }
 
-            if (Open(parse.GetValue(config), parse.GetValue(data)) is not (_, var reader))
+            if (Open(parse.GetValue(config), parse.GetValue(data)) is not (var settings, var reader))
             {
                 return AuditLog.UsageError;
             }
+
+            var ocsf = new OcsfMapper(new ToolOperations(settings.Audit.Operations), WardenEnvironment.Version);
 
             var output = Console.Out;
             if (kind == "csv")
@@ -95,7 +104,12 @@ internal static class AuditQueryCommands
 
             await foreach (var record in reader.ReadAsync(parse.GetValue(fromSeq), cancellationToken).ConfigureAwait(false))
             {
-                output.WriteLine(kind == "jsonl" ? Encoding.UTF8.GetString(AuditRecordEncoder.Encode(record)) : Csv(record));
+                output.WriteLine(kind switch
+                {
+                    "jsonl" => Encoding.UTF8.GetString(AuditRecordEncoder.Encode(record)),
+                    "ocsf" => ocsf.Map(record).ToJsonString(OcsfJson),
+                    _ => Csv(record),
+                });
             }
 
             return 0;

@@ -12,6 +12,9 @@ internal sealed class FileChanges
 {
     private readonly Dictionary<string, string> _known = new(StringComparer.Ordinal);
 
+    /// <summary>The diff one edit makes on its own, without the file's earlier content (each replacement of its own text).</summary>
+    public static string EditDiff(ToolOperation edit) => new FileChanges().Edit(edit, applied: true, notApplied: null).Diff ?? "";
+
     /// <summary>The diff and its note for <paramref name="operation"/>; <paramref name="applied"/> says whether it changed anything.</summary>
     public (string? Diff, string? Note) Apply(ToolOperation operation, bool applied)
     {
