@@ -79,9 +79,46 @@ internal static class AuditQueryCommands
         var (config, data) = (WardenEnvironment.ConfigOption(), WardenEnvironment.DataOption());
         var format = new Option<string>("--format") { Description = "jsonl (canonical records, verifiable), csv, or ocsf (one OCSF 1.8.0 event per line)", DefaultValueFactory = _ => "jsonl" };
         var fromSeq = new Option<long>("--from-seq") { Description = "Start at this record (default 1)", DefaultValueFactory = _ => 1 };
-        var command = new Command("export", "Write the audit log to stdout in seq order") { config, data, format, fromSeq };
-        command.SetAction(async (parse, cancellationToken) =>
+        var bundle = new Option<FileInfo?>("--bundle") { Description = "Write a zip an auditor verifies offline (records, checkpoints, keys, proofs, manifest, README) instead of printing" };
+        var options = Filters.Where(f => f is not ("cursor" or "limit")).ToDictionary(f => f, f => new Option<string?>("--" + f) { Description = Describe(f) });
+        var command = new Command("export", "Write the audit log (or the records the filters select) in seq order, to stdout or as a verifiable bundle") { config, data, format, fromSeq, bundle };
+        foreach (var option in options.Values)
         {
+            command.Options.Add(option);
+        }
+
+        command.SetAction((parse, cancellationToken) => AuditLog.RunAsync(async () =>
+        {
+            var selected = options.Where(o => parse.GetValue(o.Value) is not null).ToDictionary(o => o.Key, o => parse.GetValue(o.Value)!, StringComparer.Ordinal);
+            var parameters = new QueryCollection(selected.ToDictionary(p => p.Key, p => new StringValues(p.Value)));
+            if (AuditApi.ProblemOf(parameters) is { } problem)
+            {
+                Console.Error.WriteLine(problem.Replace("parameter", "option", StringComparison.Ordinal));
+                return AuditLog.UsageError;
+            }
+
+            var filter = selected.Count > 0 ? AuditApi.Parse(parameters) : null;
+            if (parse.GetValue(bundle) is { } zip)
+            {
+                if (parse.GetResult(format) is not null)
+                {
+                    Console.Error.WriteLine("--bundle writes the records as stored (canonical JSON lines) with their proofs; leave out --format.");
+                    return AuditLog.UsageError;
+                }
+
+                if (AuditLog.Open(parse.GetValue(config), parse.GetValue(data), []) is not { } log)
+                {
+                    return AuditLog.UsageError;
+                }
+
+                if (parse.GetValue(fromSeq) > 1)
+                {
+                    selected["from-seq"] = parse.GetValue(fromSeq).ToString(CultureInfo.InvariantCulture);
+                }
+
+                return await AuditBundleExport.RunAsync(log, zip.FullName, filter, selected, parse.GetValue(fromSeq), cancellationToken);
+            }
+
             var kind = parse.GetValue(format);
             if (kind is not ("jsonl" or "csv" or "ocsf"))
             {
@@ -95,25 +132,25 @@ internal static class AuditQueryCommands
             }
 
             var ocsf = new OcsfMapper(new ToolOperations(settings.Audit.Operations), WardenEnvironment.Version);
-
             var output = Console.Out;
             if (kind == "csv")
             {
                 output.WriteLine("seq,id,timestamp,source,user,roles,auth_method,agent,server,method,name,effect,rule_ids,reason,error,data_accessed,duration_us,session_id,hash");
             }
 
-            await foreach (var record in reader.ReadAsync(parse.GetValue(fromSeq), cancellationToken).ConfigureAwait(false))
+            // jsonl writes the stored bytes themselves, so a line verifies exactly as the log does.
+            await foreach (var row in reader.ReadStoredAsync(filter, parse.GetValue(fromSeq), long.MaxValue, cancellationToken).ConfigureAwait(false))
             {
                 output.WriteLine(kind switch
                 {
-                    "jsonl" => Encoding.UTF8.GetString(AuditRecordEncoder.Encode(record)),
-                    "ocsf" => ocsf.Map(record).ToJsonString(OcsfJson),
-                    _ => Csv(record),
+                    "jsonl" => Encoding.UTF8.GetString(row.Json),
+                    "ocsf" => ocsf.Map(SqliteAuditReader.Decode(row.Seq, row.Json)).ToJsonString(OcsfJson),
+                    _ => Csv(SqliteAuditReader.Decode(row.Seq, row.Json)),
                 });
             }
 
             return 0;
-        });
+        }));
         return command;
     }
 
