@@ -100,7 +100,7 @@ internal static class AuditQueryCommands
             var filter = selected.Count > 0 ? AuditApi.Parse(parameters) : null;
             if (parse.GetValue(bundle) is { } zip)
             {
-                if (parse.GetResult(format) is not null)
+                if (parse.GetResult(format) is { Implicit: false })
                 {
                     Console.Error.WriteLine("--bundle writes the records as stored (canonical JSON lines) with their proofs; leave out --format.");
                     return AuditLog.UsageError;
