@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Text;
 using Microsoft.Data.Sqlite;
 using Warden.Core.Audit;
@@ -72,14 +73,65 @@ public sealed partial class SqliteAuditReader
         }
     }
 
+    /// <summary>
+    /// The stored bytes of the records <paramref name="filter"/> selects (every record when null), oldest first, from
+    /// <paramref name="fromSeq"/> through <paramref name="throughSeq"/>; the filter's paging fields are ignored.
+    /// </summary>
+    public async IAsyncEnumerable<StoredAuditRecord> ReadStoredAsync(AuditQuery? filter, long fromSeq, long throughSeq, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+
+        // Without a filter every row is read in order, index or not; with one, the indexed records first, then the tail.
+        var indexedUpto = filter is null ? 0 : await AttachIndexAsync(connection, cancellationToken).ConfigureAwait(false);
+        foreach (var indexed in indexedUpto > 0 ? new[] { true, false } : [false])
+        {
+            await using var command = connection.CreateCommand();
+            var c = indexed ? "i" : "r";
+            var sql = Filter(filter is null ? new AuditQuery() : filter with { Before = null }, indexedUpto, indexed, command);
+            sql.Append($" AND {c}.seq >= $first AND {c}.seq <= $last ORDER BY {c}.seq");
+            command.Parameters.AddWithValue("$first", fromSeq);
+            command.Parameters.AddWithValue("$last", throughSeq);
+            command.CommandText = sql.ToString();
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                yield return new StoredAuditRecord(reader.GetInt64(0), (byte[])reader.GetValue(1));
+            }
+        }
+    }
+
+    /// <summary>The highest seq in the log (0 when it is empty).</summary>
+    public async Task<long> LastSeqAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT COALESCE(MAX(seq), 0) FROM audit_records";
+        return (long)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
+    }
+
     private static async Task SelectAsync(SqliteConnection connection, AuditQuery query, long indexedUpto, bool indexed, int count, List<AuditRecord> into, CancellationToken cancellationToken)
+    {
+        await using var command = connection.CreateCommand();
+        var sql = Filter(query, indexedUpto, indexed, command);
+        var c = indexed ? "i" : "r";
+        sql.Append($" ORDER BY {c}.seq DESC LIMIT $limit");
+        command.Parameters.AddWithValue("$limit", count);
+        command.CommandText = sql.ToString();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            into.Add(Decode(reader.GetInt64(0), (byte[])reader.GetValue(1)));
+        }
+    }
+
+    // The SELECT of the indexed records (through the index) or of the tail past it, with a condition per filter.
+    private static StringBuilder Filter(AuditQuery query, long indexedUpto, bool indexed, SqliteCommand command)
     {
         // The filter columns have the same names in audit_records (r) and the index's audit_index (i).
         var c = indexed ? "i" : "r";
         var sql = new StringBuilder(indexed
             ? "SELECT r.seq, r.record FROM idx.audit_index i JOIN main.audit_records r ON r.seq = i.seq WHERE i.seq <= $upto"
             : "SELECT r.seq, r.record FROM main.audit_records r WHERE r.seq > $upto");
-        await using var command = connection.CreateCommand();
         command.Parameters.AddWithValue("$upto", indexedUpto);
 
         void Where(string condition, params (string Name, object Value)[] parameters)
@@ -169,14 +221,7 @@ public sealed partial class SqliteAuditReader
             Where("CAST(r.record AS TEXT) LIKE $text ESCAPE '\\'", ("$text", "%" + EscapeLike(text) + "%"));
         }
 
-        sql.Append($" ORDER BY {c}.seq DESC LIMIT $limit");
-        command.Parameters.AddWithValue("$limit", count);
-        command.CommandText = sql.ToString();
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-        {
-            into.Add(Decode(reader.GetInt64(0), (byte[])reader.GetValue(1)));
-        }
+        return sql;
     }
 
     // A pattern without wildcards is an equality, which lets an index serve the seq order too.

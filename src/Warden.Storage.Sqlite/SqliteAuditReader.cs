@@ -116,9 +116,11 @@ public sealed partial class SqliteAuditReader
         }
     }
 
-    // A row whose record does not decode is still handed to the verifier (as a record that cannot hash right),
-    // so a damaged row is reported as the first broken record rather than aborting the read.
-    internal static AuditRecord Decode(long seq, byte[] json)
+    /// <summary>
+    /// Decodes a stored row. A row whose record does not decode is still handed on (as a record that cannot hash
+    /// right), so a damaged row is reported as the first broken record rather than aborting the read.
+    /// </summary>
+    public static AuditRecord Decode(long seq, byte[] json)
     {
         try
         {
