@@ -4,7 +4,7 @@ using Warden.Core.Audit;
 namespace Warden.Cli.Commands;
 
 /// <summary>
-/// <c>warden audit verify|prove|checkpoint|key|query|export</c>: read the audit log <c>serve</c> writes (read-only, safe while it
+/// <c>warden audit verify|prove|checkpoint|key|query|export|timeline</c>: read the audit log <c>serve</c> writes (read-only, safe while it
 /// runs) and prove its integrity. Exit 0 when it holds, 1 when the log is broken, 2 when the command could not run.
 /// </summary>
 internal static class AuditCommand
@@ -17,14 +17,30 @@ internal static class AuditCommand
         Key(),
         AuditQueryCommands.Query(),
         AuditQueryCommands.Export(),
+        AuditTimelineCommand.Create(),
     };
 
     private static Command Verify()
     {
         var (config, data, key) = (WardenEnvironment.ConfigOption(), WardenEnvironment.DataOption(), KeyOption());
         var from = new Option<FileInfo?>("--from") { Description = "A signed checkpoint saved earlier (warden audit checkpoint > FILE): prove the log only grew since" };
-        var command = new Command("verify", "Check every record, the hash chain and the signed checkpoints; report the first broken record") { config, data, key, from };
-        command.SetAction((parse, cancellationToken) => WithLogAsync(parse, config, data, key, log => AuditVerifyAction.RunAsync(log, parse.GetValue(from), cancellationToken)));
+        var bundle = new Option<FileInfo?>("--bundle") { Description = "Verify an export bundle (warden audit export --bundle) offline, without the database" };
+        var command = new Command("verify", "Check every record, the hash chain and the signed checkpoints; report the first broken record") { config, data, key, from, bundle };
+        command.SetAction((parse, cancellationToken) =>
+        {
+            if (parse.GetValue(bundle) is not { } zip)
+            {
+                return WithLogAsync(parse, config, data, key, log => AuditVerifyAction.RunAsync(log, parse.GetValue(from), cancellationToken));
+            }
+
+            if (parse.GetValue(from) is not null)
+            {
+                Console.Error.WriteLine("--from checks the database against a saved checkpoint; it does not apply to --bundle.");
+                return Task.FromResult(AuditLog.UsageError);
+            }
+
+            return AuditBundleVerifyAction.RunAsync(zip, parse.GetValue(key) ?? [], cancellationToken);
+        });
         return command;
     }
 

@@ -139,7 +139,8 @@ internal sealed class AuditLog
         }
     }
 
-    private static List<NoteVerifier>? ParseKeyArguments(IReadOnlyList<string> arguments)
+    /// <summary>The verifier keys <c>--key</c> gives (keys, or files of them); null, with the reason on stderr, when one is not a key.</summary>
+    internal static List<NoteVerifier>? ParseKeyArguments(IReadOnlyList<string> arguments)
     {
         var keys = new List<NoteVerifier>();
         foreach (var argument in arguments)

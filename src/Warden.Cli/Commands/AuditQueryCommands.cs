@@ -1,9 +1,14 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text;
+using System.Text.Encodings.Web;
+using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Primitives;
 using Warden.Core.Audit;
+using Warden.Core.Audit.Ocsf;
+using Warden.Core.Audit.Operations;
+using Warden.Core.Configuration;
 using Warden.Gateway.Api;
 using Warden.Gateway.Hosting;
 using Warden.Storage.Sqlite;
@@ -12,11 +17,14 @@ namespace Warden.Cli.Commands;
 
 /// <summary>
 /// <c>warden audit query</c> (the filters of <c>GET /api/v1/audit</c>, one line per record) and <c>warden audit
-/// export</c> (the whole log in seq order, as canonical JSON lines that verify, or CSV for spreadsheets).
+/// export</c> (the whole log in seq order, as canonical JSON lines that verify, CSV for spreadsheets, or OCSF events for a SIEM).
 /// Both open the database read-only.
 /// </summary>
 internal static class AuditQueryCommands
 {
+    // One event per line, non-ASCII kept as UTF-8 (the default escaping would turn every '<' and 'é' into \uXXXX).
+    private static readonly JsonSerializerOptions OcsfJson = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
     private static readonly string[] Filters = ["user", "role", "server", "tool", "method", "resource", "decision", "source", "session", "from", "to", "q", "cursor", "limit"];
 
     public static Command Query()
@@ -45,7 +53,7 @@ internal static class AuditQueryCommands
                 return AuditLog.UsageError;
             }
 
-            if (Open(parse.GetValue(config), parse.GetValue(data)) is not { } reader)
+            if (Open(parse.GetValue(config), parse.GetValue(data)) is not (_, var reader))
             {
                 return AuditLog.UsageError;
             }
@@ -69,40 +77,85 @@ internal static class AuditQueryCommands
     public static Command Export()
     {
         var (config, data) = (WardenEnvironment.ConfigOption(), WardenEnvironment.DataOption());
-        var format = new Option<string>("--format") { Description = "jsonl (canonical records, verifiable) or csv", DefaultValueFactory = _ => "jsonl" };
+        var format = new Option<string>("--format") { Description = "jsonl (canonical records, verifiable), csv, or ocsf (one OCSF 1.8.0 event per line)", DefaultValueFactory = _ => "jsonl" };
         var fromSeq = new Option<long>("--from-seq") { Description = "Start at this record (default 1)", DefaultValueFactory = _ => 1 };
-        var command = new Command("export", "Write the audit log to stdout in seq order") { config, data, format, fromSeq };
-        command.SetAction(async (parse, cancellationToken) =>
+        var bundle = new Option<FileInfo?>("--bundle") { Description = "Write a zip an auditor verifies offline (records, checkpoints, keys, proofs, manifest, README) instead of printing" };
+        var options = Filters.Where(f => f is not ("cursor" or "limit")).ToDictionary(f => f, f => new Option<string?>("--" + f) { Description = Describe(f) });
+        var command = new Command("export", "Write the audit log (or the records the filters select) in seq order, to stdout or as a verifiable bundle") { config, data, format, fromSeq, bundle };
+        foreach (var option in options.Values)
         {
+            command.Options.Add(option);
+        }
+
+        command.SetAction((parse, cancellationToken) => AuditLog.RunAsync(async () =>
+        {
+            var selected = options.Where(o => parse.GetValue(o.Value) is not null).ToDictionary(o => o.Key, o => parse.GetValue(o.Value)!, StringComparer.Ordinal);
+            var parameters = new QueryCollection(selected.ToDictionary(p => p.Key, p => new StringValues(p.Value)));
+            if (AuditApi.ProblemOf(parameters) is { } problem)
+            {
+                Console.Error.WriteLine(problem.Replace("parameter", "option", StringComparison.Ordinal));
+                return AuditLog.UsageError;
+            }
+
+            var filter = selected.Count > 0 ? AuditApi.Parse(parameters) : null;
+            if (parse.GetValue(bundle) is { } zip)
+            {
+                if (parse.GetResult(format) is { Implicit: false })
+                {
+                    Console.Error.WriteLine("--bundle writes the records as stored (canonical JSON lines) with their proofs; leave out --format.");
+                    return AuditLog.UsageError;
+                }
+
+                if (AuditLog.Open(parse.GetValue(config), parse.GetValue(data), []) is not { } log)
+                {
+                    return AuditLog.UsageError;
+                }
+
+                if (parse.GetValue(fromSeq) > 1)
+                {
+                    selected["from-seq"] = parse.GetValue(fromSeq).ToString(CultureInfo.InvariantCulture);
+                }
+
+                return await AuditBundleExport.RunAsync(log, zip.FullName, filter, selected, parse.GetValue(fromSeq), cancellationToken);
+            }
+
             var kind = parse.GetValue(format);
-            if (kind is not ("jsonl" or "csv"))
+            if (kind is not ("jsonl" or "csv" or "ocsf"))
             {
-                Console.Error.WriteLine($"--format must be jsonl or csv, got '{kind}'.");
+                Console.Error.WriteLine($"--format must be jsonl, csv or ocsf, got '{kind}'.");
                 return AuditLog.UsageError;
             }
 
-            if (Open(parse.GetValue(config), parse.GetValue(data)) is not { } reader)
+            if (Open(parse.GetValue(config), parse.GetValue(data)) is not (var settings, var reader))
             {
                 return AuditLog.UsageError;
             }
 
+            var ocsf = new OcsfMapper(new ToolOperations(settings.Audit.Operations), WardenEnvironment.Version);
             var output = Console.Out;
             if (kind == "csv")
             {
                 output.WriteLine("seq,id,timestamp,source,user,roles,auth_method,agent,server,method,name,effect,rule_ids,reason,error,data_accessed,duration_us,session_id,hash");
             }
 
-            await foreach (var record in reader.ReadAsync(parse.GetValue(fromSeq), cancellationToken).ConfigureAwait(false))
+            // jsonl writes the stored bytes themselves, so a line verifies exactly as the log does.
+            await foreach (var row in reader.ReadStoredAsync(filter, parse.GetValue(fromSeq), long.MaxValue, cancellationToken).ConfigureAwait(false))
             {
-                output.WriteLine(kind == "jsonl" ? Encoding.UTF8.GetString(AuditRecordEncoder.Encode(record)) : Csv(record));
+                output.WriteLine(kind switch
+                {
+                    "jsonl" => Encoding.UTF8.GetString(row.Json),
+                    "ocsf" => ocsf.Map(SqliteAuditReader.Decode(row.Seq, row.Json)).ToJsonString(OcsfJson),
+                    _ => Csv(SqliteAuditReader.Decode(row.Seq, row.Json)),
+                });
             }
 
             return 0;
-        });
+        }));
         return command;
     }
 
-    private static SqliteAuditReader? Open(FileInfo? configFile, DirectoryInfo? data)
+    /// <summary>The configuration and a read-only reader of its log; null (the reason on stderr) when either cannot be had.</summary>
+    internal static (WardenConfig Config, SqliteAuditReader Reader)? Open(FileInfo? configFile, DirectoryInfo? data)
     {
         if (WardenEnvironment.LoadConfig(configFile, "cannot read the audit log") is not { } config)
         {
@@ -116,7 +169,7 @@ internal static class AuditQueryCommands
             return null;
         }
 
-        return SqliteAuditReader.OpenReadOnly(path);
+        return (config, SqliteAuditReader.OpenReadOnly(path));
     }
 
     private static string Line(AuditRecord r) => string.Join("  ",

@@ -86,25 +86,43 @@ internal static class AuditVerifyAction
 
     private static async Task ReportBrokenAsync(AuditLog log, AuditVerificationResult result, IReadOnlyList<string> notes, CancellationToken cancellationToken)
     {
-        if (result.Kind == AuditProblemKind.ForgedCheckpoint)
+        var record = result.FirstBrokenSeq is { } seq && result.Kind != AuditProblemKind.ForgedCheckpoint ? await RecordAtPositionAsync(log, seq, cancellationToken) : null;
+        ReportBroken(result, notes, log.Keys, log.Origin, record, $"log {log.DatabasePath}");
+    }
+
+    /// <summary>
+    /// Prints the verdict on a broken log or bundle: the first problem, named by seq and id (<paramref name="record"/> is
+    /// the one found where it is), then how much was checked before stopping and where (<paramref name="location"/>).
+    /// </summary>
+    internal static void ReportBroken(AuditVerificationResult result, IReadOnlyList<string> notes, IReadOnlyList<NoteVerifier> keys, string? origin, AuditRecord? record, string location)
+    {
+        switch (result.Kind)
         {
-            Console.Out.WriteLine($"broken: forged checkpoint{ForgedCheckpointSize(log, notes)}: {result.Problem}");
+            case AuditProblemKind.ForgedCheckpoint:
+                Console.Out.WriteLine($"broken: forged checkpoint{ForgedCheckpointSize(keys, origin, notes)}: {result.Problem}");
+                Console.Out.WriteLine($"  no record was checked: every checkpoint must verify first; {location}");
+                return;
+            case AuditProblemKind.ManifestMismatch:
+                Console.Out.WriteLine($"broken: the manifest does not match the bundle: {result.Problem}");
+                Console.Out.WriteLine($"  checked before stopping: {result.RecordsVerified} records by hash, chain and proof; {location}");
+                return;
+        }
+
+        if (result.FirstBrokenSeq is not { } seq)
+        {
+            Console.Out.WriteLine($"broken: {Describe(result.Kind)}: {result.Problem}");
         }
         else
         {
-            var seq = result.FirstBrokenSeq!.Value;
-            var record = await RecordAtPositionAsync(log, seq, cancellationToken);
             var name = record is null ? "no record there"
                 : record.Seq == seq ? $"id {record.Id}"
                 : $"the record in its place is seq {record.Seq}, id {record.Id}";
             Console.Out.WriteLine($"broken: first broken record seq {seq} ({name}), {Describe(result.Kind)}: {result.Problem}");
         }
 
-        Console.Out.WriteLine(result.Kind == AuditProblemKind.ForgedCheckpoint
-            ? $"  no record was checked: every checkpoint must verify first; log {log.DatabasePath}"
-            : $"  checked before stopping: {result.RecordsVerified} records by hash and chain, "
-                + (result.CheckpointSize == 0 ? "none yet against a signed checkpoint" : $"seq 1..{result.CheckpointSize} also against signed checkpoints")
-                + $"; log {log.DatabasePath}");
+        Console.Out.WriteLine($"  checked before stopping: {result.RecordsVerified} records by hash and chain, "
+            + (result.CheckpointSize == 0 ? "none yet against a signed checkpoint" : $"seq 1..{result.CheckpointSize} also against signed checkpoints")
+            + $"; {location}");
     }
 
     // The verifier reports by position in seq order; the record found there is the one it could not accept.
@@ -122,11 +140,11 @@ internal static class AuditVerifyAction
         return null;
     }
 
-    private static string ForgedCheckpointSize(AuditLog log, IReadOnlyList<string> notes)
+    private static string ForgedCheckpointSize(IReadOnlyList<NoteVerifier> keys, string? origin, IReadOnlyList<string> notes)
     {
         foreach (var note in notes)
         {
-            if (!Checkpoint.Open(note, log.Keys, log.Origin).IsVerified)
+            if (!Checkpoint.Open(note, keys, origin).IsVerified)
             {
                 // Unverified, so only what the note claims; enough to find the row.
                 return SignedNote.TryParse(note, out var parsed, out _) && Checkpoint.TryParseText(parsed.Text, out var claimed, out _)
@@ -146,6 +164,7 @@ internal static class AuditVerifyAction
         AuditProblemKind.BrokenChain => "chain broken",
         AuditProblemKind.RootMismatch => "root does not match a signed checkpoint",
         AuditProblemKind.TruncatedTail => "tail truncated",
+        AuditProblemKind.NotInCheckpoint => "not proven by the signed checkpoint",
         _ => kind.ToString(),
     };
 }

@@ -1,3 +1,4 @@
+using System.Reflection;
 using System.CommandLine;
 using Warden.Core.Configuration;
 
@@ -10,6 +11,10 @@ namespace Warden.Cli.Commands;
 /// </summary>
 internal static class WardenEnvironment
 {
+    /// <summary>This build's version (the informational version without its commit suffix), as exports and bundles name it.</summary>
+    public static string Version { get; } =
+        typeof(WardenEnvironment).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "0.0.0";
+
     public static Option<FileInfo?> ConfigOption() =>
         new("--config", "-c") { Description = "Configuration file (default: embedded defaults with the demo server)" };
 

@@ -26,4 +26,10 @@ public enum AuditProblemKind
 
     /// <summary>The log has fewer records than a signed checkpoint covers: its tail was cut off.</summary>
     TruncatedTail,
+
+    /// <summary>A record of an export bundle has no inclusion proof, or its proof does not lead to the signed checkpoint's root.</summary>
+    NotInCheckpoint,
+
+    /// <summary>An export bundle's manifest does not match its files (hashes, counts, seq range, files listed).</summary>
+    ManifestMismatch,
 }

@@ -22,27 +22,9 @@ public sealed class AuditVerifier
     /// <summary>Verifies <paramref name="records"/> (seq 1 onwards, in order) against <paramref name="signedCheckpoints"/> (encoded signed notes).</summary>
     public async ValueTask<AuditVerificationResult> VerifyAsync(IAsyncEnumerable<AuditRecord> records, IEnumerable<string> signedCheckpoints, CancellationToken cancellationToken)
     {
-        var checkpoints = new List<Checkpoint>();
-        var index = 0;
-        foreach (var signed in signedCheckpoints)
+        if (OpenCheckpoints(signedCheckpoints, out var checkpoints) is { } forged)
         {
-            index++;
-            var opened = Checkpoint.Open(signed, _trustedKeys, _origin);
-            if (!opened.IsVerified)
-            {
-                return Fail(AuditProblemKind.ForgedCheckpoint, null, $"checkpoint {index} does not verify: {opened.Problem}", 0, 0);
-            }
-
-            checkpoints.Add(opened.Checkpoint!);
-        }
-
-        checkpoints.Sort((a, b) => a.TreeSize.CompareTo(b.TreeSize));
-        for (var i = 1; i < checkpoints.Count; i++)
-        {
-            if (checkpoints[i].TreeSize == checkpoints[i - 1].TreeSize && !checkpoints[i].RootHash.AsSpan().SequenceEqual(checkpoints[i - 1].RootHash))
-            {
-                return Fail(AuditProblemKind.ForgedCheckpoint, null, $"two signed checkpoints for tree size {checkpoints[i].TreeSize} have different roots: the log was forked or a signing key misused", 0, 0);
-            }
+            return forged;
         }
 
         var tree = new CompactMerkleTree();
@@ -137,6 +119,39 @@ public sealed class AuditVerifier
         }
 
         return new AuditVerificationResult(AuditProblemKind.None, null, null, count, anchored);
+    }
+
+    /// <summary>
+    /// Opens every signed checkpoint (trusted signature, well-formed, the expected origin) and checks that no two of
+    /// the same size disagree; <paramref name="checkpoints"/> comes back sorted by tree size. Returns the first
+    /// problem as a <see cref="AuditProblemKind.ForgedCheckpoint"/> result, or null when every one opened.
+    /// </summary>
+    public AuditVerificationResult? OpenCheckpoints(IEnumerable<string> signedCheckpoints, out List<Checkpoint> checkpoints)
+    {
+        checkpoints = [];
+        var index = 0;
+        foreach (var signed in signedCheckpoints)
+        {
+            index++;
+            var opened = Checkpoint.Open(signed, _trustedKeys, _origin);
+            if (!opened.IsVerified)
+            {
+                return Fail(AuditProblemKind.ForgedCheckpoint, null, $"checkpoint {index} does not verify: {opened.Problem}", 0, 0);
+            }
+
+            checkpoints.Add(opened.Checkpoint!);
+        }
+
+        checkpoints.Sort((a, b) => a.TreeSize.CompareTo(b.TreeSize));
+        for (var i = 1; i < checkpoints.Count; i++)
+        {
+            if (checkpoints[i].TreeSize == checkpoints[i - 1].TreeSize && !checkpoints[i].RootHash.AsSpan().SequenceEqual(checkpoints[i - 1].RootHash))
+            {
+                return Fail(AuditProblemKind.ForgedCheckpoint, null, $"two signed checkpoints for tree size {checkpoints[i].TreeSize} have different roots: the log was forked or a signing key misused", 0, 0);
+            }
+        }
+
+        return null;
     }
 
     private static AuditVerificationResult? MatchCheckpoints(CompactMerkleTree tree, List<Checkpoint> checkpoints, ref int next, ref long anchored)

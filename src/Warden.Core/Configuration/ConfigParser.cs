@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
+using Warden.Core.Audit.Operations;
 using Warden.Core.Audit.Redaction;
 using Warden.Core.Naming;
 using YamlDotNet.Core;
@@ -188,8 +189,9 @@ public sealed partial class ConfigParser
                 case "maxOutputChars": audit = audit with { MaxOutputChars = (int)(Integer(value, p, 0, 100_000_000) ?? audit.MaxOutputChars) }; break;
                 case "origin": audit = audit with { Origin = String(value, p) ?? audit.Origin }; break;
                 case "extract": audit = audit with { Extract = ParseExtract(value, p) }; break;
+                case "operations": audit = audit with { Operations = ParseOperations(value, p) }; break;
                 case "redact": audit = audit with { Redact = ParseRedact(value, p) }; break;
-                default: Unknown(p, keyNode, "database, durability, checkpointEvery, checkpointInterval, maxOutputChars, origin, extract, redact"); break;
+                default: Unknown(p, keyNode, "database, durability, checkpointEvery, checkpointInterval, maxOutputChars, origin, extract, operations, redact"); break;
             }
         }
 
@@ -234,6 +236,100 @@ public sealed partial class ConfigParser
             else if (kind is not null)
             {
                 rules.Add(new ExtractRule(server, tool, kind, from));
+            }
+        }
+
+        return rules;
+    }
+
+    private List<OperationRule> ParseOperations(YamlNode node, string path)
+    {
+        var rules = new List<OperationRule>();
+        if (node is not YamlSequenceNode sequence)
+        {
+            Error(path, "must be a list of rules like {server: notes, tool: save, op: write, path: arguments.file, content: arguments.text}", Line(node));
+            return rules;
+        }
+
+        for (var i = 0; i < sequence.Children.Count; i++)
+        {
+            var p = $"{path}[{i}]";
+            string server = "*", tool = "*";
+            string? op = null;
+            var fields = new Dictionary<string, string>(StringComparer.Ordinal);
+            foreach (var (key, value, keyNode) in Entries(sequence.Children[i], p))
+            {
+                switch (key)
+                {
+                    case "server": server = String(value, $"{p}.server") ?? server; break;
+                    case "tool": tool = String(value, $"{p}.tool") ?? tool; break;
+                    case "op": op = String(value, $"{p}.op"); break;
+                    case "path" or "content" or "edits" or "oldText" or "newText" or "destination" or "command":
+                        if (String(value, $"{p}.{key}") is { } text)
+                        {
+                            fields[key] = text;
+                        }
+
+                        break;
+                    default: Unknown($"{p}.{key}", keyNode, "server, tool, op, path, content, edits, oldText, newText, destination, command"); break;
+                }
+            }
+
+            var line = Line(sequence.Children[i]);
+            ToolOperationKind? kind = op switch
+            {
+                "read" => ToolOperationKind.Read,
+                "write" => ToolOperationKind.Write,
+                "edit" => ToolOperationKind.Edit,
+                "move" => ToolOperationKind.Move,
+                "mkdir" => ToolOperationKind.CreateDirectory,
+                "exec" => ToolOperationKind.Command,
+                _ => null,
+            };
+            if (kind is null)
+            {
+                Error($"{p}.op", $"must be read, write, edit, move, mkdir or exec, got '{op}'", line);
+                continue;
+            }
+
+            // Which fields each operation needs; with 'edits', oldText/newText name the fields of each edit, not paths.
+            string[] required = kind switch
+            {
+                ToolOperationKind.Write => ["path", "content"],
+                ToolOperationKind.Edit => fields.ContainsKey("edits") ? ["path", "edits"] : ["path", "oldText", "newText"],
+                ToolOperationKind.Move => ["path", "destination"],
+                ToolOperationKind.Command => ["command"],
+                _ => ["path"],
+            };
+            var valid = true;
+            foreach (var name in required.Where(n => !fields.ContainsKey(n)))
+            {
+                Error($"{p}.{name}", $"is required for op {op}", line);
+                valid = false;
+            }
+
+            foreach (var (name, value) in fields)
+            {
+                var isFieldName = fields.ContainsKey("edits") && name is "oldText" or "newText";
+                if (!isFieldName && !(value.StartsWith("arguments.", StringComparison.Ordinal) || value.StartsWith("result.", StringComparison.Ordinal)))
+                {
+                    Error($"{p}.{name}", $"must be a dotted path starting with 'arguments.' or 'result.', got '{value}'", line);
+                    valid = false;
+                }
+            }
+
+            if (valid)
+            {
+                rules.Add(new OperationRule(server, tool, kind.Value)
+                {
+                    Path = fields.GetValueOrDefault("path"),
+                    Content = fields.GetValueOrDefault("content"),
+                    Edits = fields.GetValueOrDefault("edits"),
+                    OldText = fields.GetValueOrDefault("oldText"),
+                    NewText = fields.GetValueOrDefault("newText"),
+                    Destination = fields.GetValueOrDefault("destination"),
+                    Command = fields.GetValueOrDefault("command"),
+                });
             }
         }
 

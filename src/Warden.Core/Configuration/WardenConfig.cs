@@ -70,6 +70,9 @@ public sealed record AuditConfig
     /// <summary>Where to find the data a server's tools touch, for servers the built-in extraction does not know.</summary>
     public IReadOnlyList<ExtractRule> Extract { get; init; } = [];
 
+    /// <summary>Which tools of servers Warden does not know read, write, edit or move files or run commands (timeline diffs, OCSF classes).</summary>
+    public IReadOnlyList<OperationRule> Operations { get; init; } = [];
+
     /// <summary>Secret patterns of the organisation's own, masked besides the built-in rules.</summary>
     public IReadOnlyList<RedactPattern> Redact { get; init; } = [];
 }

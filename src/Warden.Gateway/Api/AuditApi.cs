@@ -4,13 +4,16 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Warden.Core.Audit;
+using Warden.Core.Audit.Operations;
+using Warden.Core.Audit.Timeline;
+using Warden.Gateway.Hosting;
 
 namespace Warden.Gateway.Api;
 
 /// <summary>
-/// <c>GET /api/v1/audit</c>: the audit log, filtered and paged (newest first). Each record is returned in its
+/// <c>GET /api/v1/audit</c>: the audit log, filtered and paged (newest first); <c>GET /api/v1/audit/sessions/{id}/timeline</c>: one session in order. Each record is returned in its
 /// canonical form, hash included, so a client can check it against the log's proofs. <c>GET /api/v1/audit/stream</c>
-/// follows it live (<see cref="AuditStream"/>).
+/// follows the log live (<see cref="AuditStream"/>).
 /// </summary>
 public static class AuditApi
 {
@@ -22,7 +25,22 @@ public static class AuditApi
             await store.FindAsync(id, cancellationToken).ConfigureAwait(false) is { } record
                 ? Results.Text(System.Text.Encoding.UTF8.GetString(AuditRecordEncoder.Encode(record)), "application/json")
                 : Results.Problem(statusCode: StatusCodes.Status404NotFound, title: "No such record", detail: $"No audit record has id '{id}'."));
+        app.MapGet("/api/v1/audit/sessions/{id}/timeline", TimelineAsync);
         return app;
+    }
+
+    // Every record of one session in seq order, with offsets, decisions, data touched and the diffs of edited files.
+    private static async Task<IResult> TimelineAsync(string id, IAuditStore store, WardenState state, CancellationToken cancellationToken)
+    {
+        var records = await SessionTimeline.LoadAsync(store.QueryAsync, id, cancellationToken).ConfigureAwait(false);
+        if (records.Count == 0)
+        {
+            return Results.Problem(statusCode: StatusCodes.Status404NotFound, title: "No such session",
+                detail: $"No audit record has session_id '{id}'; find session ids with GET /api/v1/audit (each record's session_id).");
+        }
+
+        var timeline = SessionTimeline.Build(id, records, new ToolOperations(state.Config.Audit.Operations));
+        return Results.Json(TimelineJson.ToJson(timeline));
     }
 
     private static async Task<IResult> QueryAsync(HttpRequest request, IAuditStore store, CancellationToken cancellationToken)

@@ -77,4 +77,38 @@ public sealed class AuditQueryCliTests
         Assert.Equal(4, lines.Length);
         Assert.StartsWith("1," + log.Records[0].Id + ",2025-11-24T09:30:01.000000Z,hook,alice,developer,oidc", lines[1]);
     }
+
+    [Fact]
+    public async Task Export_Ocsf_IsOneEventPerRecordOfTheClassThatFits()
+    {
+        using var log = await SqliteTestLog.CreateAsync(count: 5);
+
+        var result = await WardenCli.RunAsync("audit", "export", "--format", "ocsf", "--data", log.Directory);
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        var events = result.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => System.Text.Json.Nodes.JsonNode.Parse(l)!).ToList();
+        Assert.Equal(5, events.Count);
+        for (var i = 0; i < events.Count; i++)
+        {
+            // SqliteTestLog's records are agent Bash commands reported by a hook: Process Activity, Launch.
+            var e = events[i];
+            Assert.Equal((1007, 1, 100701L), (e["class_uid"]!.GetValue<int>(), e["category_uid"]!.GetValue<int>(), e["type_uid"]!.GetValue<long>()));
+            Assert.Equal($"cat {SqliteTestLog.Marker(i + 1)}.txt", e["process"]!["cmd_line"]!.GetValue<string>());
+            Assert.Equal(log.Records[i].Timestamp.ToUnixTimeMilliseconds(), e["time"]!.GetValue<long>());
+            Assert.Equal(log.Records[i].Id, e["metadata"]!["uid"]!.GetValue<string>());
+            Assert.Equal("Warden", e["metadata"]!["product"]!["name"]!.GetValue<string>());
+            Assert.Equal("allow-all", e["actor"]!["authorizations"]![0]!["policy"]!["uid"]!.GetValue<string>());
+        }
+    }
+
+    [Fact]
+    public async Task Export_UnknownFormat_ExitsTwo()
+    {
+        using var log = await SqliteTestLog.CreateAsync(count: 1);
+
+        var result = await WardenCli.RunAsync("audit", "export", "--format", "xml", "--data", log.Directory);
+
+        Assert.True(result.ExitCode == 2, result.ToString());
+        Assert.Contains("--format must be jsonl, csv or ocsf, got 'xml'", result.Stderr);
+    }
 }

@@ -93,7 +93,9 @@ public sealed class ConformanceTests(ConformanceTests.DirectRun direct, ITestOut
 /// <summary>Runs a script and collects its output, failing after a time limit.</summary>
 internal static class Shell
 {
-    public static async Task<(int Code, string Text)> RunAsync(string file, IEnumerable<string> args, Dictionary<string, string> environment, int timeoutSeconds = 180)
+    // A ceiling, not an expectation: a conformance run takes well under a minute on a quiet 2-core machine, and
+    // several minutes when other builds share it.
+    public static async Task<(int Code, string Text)> RunAsync(string file, IEnumerable<string> args, Dictionary<string, string> environment, int timeoutSeconds = 420)
     {
         var start = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (var arg in args)

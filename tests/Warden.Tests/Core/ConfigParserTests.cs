@@ -119,6 +119,34 @@ public sealed class ConfigParserTests
     }
 
     [Fact]
+    public void Parse_AuditOperations_ReadsEachRuleAndListsWhatIsMissing()
+    {
+        var good = ConfigParser.Parse("""
+            audit:
+              operations:
+                - { server: notes, tool: "save_*", op: write, path: arguments.file, content: arguments.body }
+                - { server: notes, tool: patch, op: edit, path: arguments.file, edits: arguments.changes, oldText: before, newText: after }
+                - { server: shell, tool: run, op: exec, command: arguments.cmd }
+            """);
+        var bad = ConfigParser.Parse("""
+            audit:
+              operations:
+                - { server: notes, tool: save, op: write, path: arguments.file }
+                - { tool: x, op: delete, path: arguments.p }
+                - { tool: y, op: move, path: file, destination: arguments.to }
+            """);
+
+        Assert.True(good.IsValid, string.Join("\n", good.Errors));
+        var rules = good.Config!.Audit.Operations;
+        Assert.Equal([Warden.Core.Audit.Operations.ToolOperationKind.Write, Warden.Core.Audit.Operations.ToolOperationKind.Edit, Warden.Core.Audit.Operations.ToolOperationKind.Command], rules.Select(r => r.Op));
+        Assert.Equal(("arguments.changes", "before", "after"), (rules[1].Edits, rules[1].OldText, rules[1].NewText));
+        Assert.Equal(("shell", "run", "arguments.cmd"), (rules[2].Server, rules[2].Tool, rules[2].Command));
+        Assert.Contains(bad.Errors, e => e.ToString().Contains("audit.operations[0].content", StringComparison.Ordinal) && e.ToString().Contains("required for op write", StringComparison.Ordinal));
+        Assert.Contains(bad.Errors, e => e.ToString().Contains("audit.operations[1].op", StringComparison.Ordinal) && e.ToString().Contains("got 'delete'", StringComparison.Ordinal));
+        Assert.Contains(bad.Errors, e => e.ToString().Contains("audit.operations[2].path", StringComparison.Ordinal) && e.ToString().Contains("dotted path", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void Parse_InvalidYaml_ReportsLine()
     {
         var result = ConfigParser.Parse("servers:\n  a: [unclosed\n");

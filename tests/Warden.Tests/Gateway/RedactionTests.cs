@@ -11,9 +11,9 @@ namespace Warden.Tests.Gateway;
 
 /// <summary>
 /// Secrets planted in tool arguments, tool results, upstream errors and upstream stderr, through a real Warden and the
-/// test server over stdio, appear nowhere Warden keeps or shows them: the SQLite files, its logs, the exports, the API
-/// and the live stream. Each place is also checked to hold the markers, so a clean result cannot come from nothing
-/// having been recorded.
+/// test server over stdio, appear nowhere Warden keeps or shows them: the SQLite files, its logs, the exports (jsonl,
+/// csv, ocsf), the API, the session timeline and the live stream. Each place is also checked to hold the markers, so
+/// a clean result cannot come from nothing having been recorded.
 /// </summary>
 public sealed class RedactionTests
 {
@@ -55,12 +55,14 @@ public sealed class RedactionTests
             stream = live.Raw;
             using var http = new HttpClient();
             api = await http.GetStringAsync(warden.BaseUrl + "/api/v1/audit?limit=1000");
+            var session = JsonNode.Parse(api)!["records"]!.AsArray().First(r => r!["input"]!["method"]!.GetValue<string>() == "tools/call")!["session_id"]!.GetValue<string>();
+            AssertNowhere(secrets, "the session timeline", await http.GetStringAsync($"{warden.BaseUrl}/api/v1/audit/sessions/{session}/timeline"));
 
             // Both leak calls wrote their text to stderr, which Warden logs line by line.
             Polling.Until(() => Occurrences(logs.Text, "leak: the acme key is") >= 2, Patience);
 
             // While Warden runs, the write-ahead log holds the newest pages.
-            AssertNowhere(secrets, "the database files while serving", DatabaseBytes(data));
+            AssertNowhere(secrets, "the database files while serving", DatabaseBytes(data, serving: true));
         }
         finally
         {
@@ -76,6 +78,9 @@ public sealed class RedactionTests
         Assert.True(jsonl.ExitCode == 0 && csv.ExitCode == 0, jsonl + "\n" + csv);
         AssertNowhere(secrets, "audit export --format jsonl", jsonl.Stdout + jsonl.Stderr);
         AssertNowhere(secrets, "audit export --format csv", csv.Stdout + csv.Stderr);
+        var ocsf = await WardenCli.RunAsync("audit", "export", "--format", "ocsf", "--data", data);
+        Assert.True(ocsf.ExitCode == 0, ocsf.ToString());
+        AssertNowhere(secrets, "audit export --format ocsf", ocsf.Stdout + ocsf.Stderr);
 
         // What was there is still visible as markers, and each record counts what it lost by rule.
         foreach (var rule in secrets.Rules)
@@ -104,12 +109,14 @@ public sealed class RedactionTests
         Assert.True(leaked.Count == 0, $"{leaked.Count} planted secret(s) found in {where}: {string.Join(", ", leaked.Select(s => s.Length > 12 ? s[..12] + "…" : s))}");
     }
 
-    // The raw bytes of the database and its -wal/-shm files, read beside a running writer; secrets are ASCII,
-    // so any copy in the file shows as the same text.
-    private static string DatabaseBytes(string data)
+    // The raw bytes of every SQLite file in the data directory (the log, its query index, their -wal and -shm),
+    // read beside a running writer; secrets are ASCII, so any copy in a file shows as the same text.
+    private static string DatabaseBytes(string data, bool serving = false)
     {
         var text = new StringBuilder();
-        foreach (var path in Directory.GetFiles(data, "warden.db*"))
+        var files = Directory.GetFiles(data, "*.db*");
+        Assert.True(!serving || files.Any(f => f.EndsWith("-wal", StringComparison.Ordinal)), string.Join(", ", files));
+        foreach (var path in files)
         {
             using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
             using var copy = new MemoryStream();
