@@ -297,6 +297,17 @@ public sealed partial class OcsfMapper(ToolOperations operations, string product
             warden["on_behalf_of"] = onBehalfOf;
         }
 
+        if (r.Redactions is { Count: > 0 } redactions)
+        {
+            var counts = new JsonObject();
+            foreach (var (rule, count) in redactions.OrderBy(p => p.Key, StringComparer.Ordinal))
+            {
+                counts[rule] = count;
+            }
+
+            warden["redactions"] = counts;
+        }
+
         if (r.Model is { } model)
         {
             var identity = new JsonObject();

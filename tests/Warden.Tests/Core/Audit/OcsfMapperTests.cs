@@ -125,6 +125,16 @@ public sealed class OcsfMapperTests
         Assert.Equal("warden", e["api"]!["service"]!["name"]!.GetValue<string>());
     }
 
+    [Fact]
+    public void Map_RecordWithRedactions_KeepsTheCountsByRuleUnmapped()
+    {
+        var plain = Record("tools/call", "query", new JsonObject { ["sql"] = "SELECT 1" });
+        var redacted = plain with { Redactions = new Dictionary<string, int> { ["url-password"] = 1, ["jwt"] = 2 } };
+
+        Assert.Null(Mapper.Map(plain)["unmapped"]!["warden"]!["redactions"]);
+        Assert.Equal("""{"jwt":2,"url-password":1}""", Mapper.Map(redacted)["unmapped"]!["warden"]!["redactions"]!.ToJsonString());
+    }
+
     // The attributes OCSF requires of every event, and of the class.
     private static void AssertBase(JsonObject e, AuditRecord r, int classUid, int categoryUid, int activityId)
     {
