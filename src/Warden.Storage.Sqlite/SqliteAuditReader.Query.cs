@@ -11,7 +11,8 @@ public sealed partial class SqliteAuditReader
     public async Task<AuditPage> QueryAsync(AuditQuery query, CancellationToken cancellationToken)
     {
         var limit = Math.Clamp(query.Limit, 1, 1000);
-        var sql = new StringBuilder("SELECT r.seq, r.record FROM audit_records r WHERE 1=1");
+        // Pruned records have no content left for a filter to match; they are skipped.
+        var sql = new StringBuilder("SELECT r.seq, r.record FROM audit_records r WHERE r.source <> '" + SqliteAuditSchema.PrunedSource + "'");
         await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
         await using var command = connection.CreateCommand();
 

@@ -27,6 +27,7 @@ public sealed partial class SqliteAuditStore : IAuditStore
     private long _lastCheckpointSize;
     private DateTimeOffset _lastCheckpointAt;
     private volatile string? _unavailable;
+    private long _dataVersion = -1;
     private readonly System.Buffers.ArrayBufferWriter<byte> _scratch = new(4096);
 
     private SqliteAuditStore(string connectionString, SqliteAuditStoreOptions options, ILogger logger)
@@ -79,6 +80,19 @@ public sealed partial class SqliteAuditStore : IAuditStore
         if (_unavailable is { } reason)
         {
             return AuditAppendResult.Failed(reason);
+        }
+
+        if (_options.Seal is { } seal)
+        {
+            try
+            {
+                // Sealed here, on the caller's thread: the record's hash must cover the ciphertext, and the writer stays serial work only.
+                record = await seal(record, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is SqliteException or IOException or InvalidOperationException or System.Security.Cryptography.CryptographicException)
+            {
+                return AuditAppendResult.Failed($"The audit record's personal fields could not be sealed ({Describe(ex)}); Warden refuses calls it cannot record.");
+            }
         }
 
         var pending = new Pending(record);
@@ -188,6 +202,11 @@ public sealed partial class SqliteAuditStore : IAuditStore
         try
         {
             await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync().ConfigureAwait(false);
+            if (await CaughtUpWithOtherWritersAsync(connection, transaction).ConfigureAwait(false))
+            {
+                (seq, hash, tree) = (_lastSeq, _lastHash, new CompactMerkleTree(_tree.Size, _tree.Nodes));
+            }
+
             await using var insert = new SqliteAuditSchema.Inserter(connection, transaction);
             foreach (var pending in batch)
             {
@@ -242,6 +261,28 @@ public sealed partial class SqliteAuditStore : IAuditStore
         {
             batch[i].Done.TrySetResult(new AuditAppendResult(placed[i], null));
         }
+    }
+
+    // Another connection (warden audit forget/hold/prune, the pruner) may have appended records. data_version
+    // changes only when another connection commits, so the common case costs one pragma; it is read after BEGIN
+    // IMMEDIATE, when nobody else can commit until this transaction ends.
+    private async Task<bool> CaughtUpWithOtherWritersAsync(SqliteConnection connection, SqliteTransaction transaction)
+    {
+        await using var version = connection.CreateCommand();
+        version.Transaction = transaction;
+        version.CommandText = "PRAGMA data_version";
+        var current = (long)(await version.ExecuteScalarAsync().ConfigureAwait(false))!;
+        if (current == _dataVersion)
+        {
+            return false;
+        }
+
+        _dataVersion = current;
+        var tree = new CompactMerkleTree(_tree.Size, _tree.Nodes);
+        (_lastSeq, _lastHash) = await SqliteLogTail.AppendNewerAsync(connection, transaction, _lastSeq, _lastHash, tree, CancellationToken.None).ConfigureAwait(false);
+        _tree = tree;
+        _lastCheckpointSize = Math.Max(_lastCheckpointSize, await SqliteLogTail.CheckpointSizeAsync(connection, transaction, CancellationToken.None).ConfigureAwait(false));
+        return true;
     }
 
     // A write transaction that changes nothing: succeeds once the file is writable again.

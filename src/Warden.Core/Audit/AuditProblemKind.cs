@@ -26,4 +26,10 @@ public enum AuditProblemKind
 
     /// <summary>The log has fewer records than a signed checkpoint covers: its tail was cut off.</summary>
     TruncatedTail,
+
+    /// <summary>
+    /// A record's content was removed (it is a tombstone) but no prune record covered by a signed checkpoint lists it:
+    /// it was pruned outside Warden's prune path.
+    /// </summary>
+    UnaccountedPrune,
 }
