@@ -45,14 +45,17 @@ internal static class AuditQueryCommands
                 return AuditLog.UsageError;
             }
 
-            if (Open(parse.GetValue(config), parse.GetValue(data)) is not { } reader)
+            if (Open(parse.GetValue(config), parse.GetValue(data)) is not (var reader, var reading))
             {
                 return AuditLog.UsageError;
             }
 
-            var page = await reader.QueryAsync(AuditApi.Parse(parameters)!, cancellationToken).ConfigureAwait(false);
-            foreach (var record in page.Records)
+            using var keys = reading;
+            // Records name subjects by pseudonym: --user alice looks hers up, and what is found is shown decrypted.
+            var page = await reader.QueryAsync(await keys.Sealer.ResolveAsync(AuditApi.Parse(parameters)!, cancellationToken), cancellationToken).ConfigureAwait(false);
+            foreach (var stored in page.Records)
             {
+                var record = await keys.Sealer.OpenAsync(stored, cancellationToken);
                 Console.Out.WriteLine(parse.GetValue(format) == "jsonl" ? Encoding.UTF8.GetString(AuditRecordEncoder.Encode(record)) : Line(record));
             }
 
@@ -71,7 +74,8 @@ internal static class AuditQueryCommands
         var (config, data) = (WardenEnvironment.ConfigOption(), WardenEnvironment.DataOption());
         var format = new Option<string>("--format") { Description = "jsonl (canonical records, verifiable) or csv", DefaultValueFactory = _ => "jsonl" };
         var fromSeq = new Option<long>("--from-seq") { Description = "Start at this record (default 1)", DefaultValueFactory = _ => 1 };
-        var command = new Command("export", "Write the audit log to stdout in seq order") { config, data, format, fromSeq };
+        var decrypt = new Option<bool>("--decrypt") { Description = "jsonl: personal fields decrypted (or [erased]) instead of the stored, verifiable form" };
+        var command = new Command("export", "Write the audit log to stdout in seq order") { config, data, format, fromSeq, decrypt };
         command.SetAction(async (parse, cancellationToken) =>
         {
             var kind = parse.GetValue(format);
@@ -81,19 +85,23 @@ internal static class AuditQueryCommands
                 return AuditLog.UsageError;
             }
 
-            if (Open(parse.GetValue(config), parse.GetValue(data)) is not { } reader)
+            if (Open(parse.GetValue(config), parse.GetValue(data)) is not (var reader, var reading))
             {
                 return AuditLog.UsageError;
             }
 
+            using var keys = reading;
+            // The jsonl export is the stored log (it verifies); people read CSV, so it shows fields decrypted.
+            var open = kind == "csv" || parse.GetValue(decrypt);
             var output = Console.Out;
             if (kind == "csv")
             {
                 output.WriteLine("seq,id,timestamp,source,user,roles,auth_method,agent,server,method,name,effect,rule_ids,reason,error,data_accessed,duration_us,session_id,hash");
             }
 
-            await foreach (var record in reader.ReadAsync(parse.GetValue(fromSeq), cancellationToken).ConfigureAwait(false))
+            await foreach (var stored in reader.ReadAsync(parse.GetValue(fromSeq), cancellationToken).ConfigureAwait(false))
             {
+                var record = open ? await keys.Sealer.OpenAsync(stored, cancellationToken) : stored;
                 output.WriteLine(kind == "jsonl" ? Encoding.UTF8.GetString(AuditRecordEncoder.Encode(record)) : Csv(record));
             }
 
@@ -102,24 +110,28 @@ internal static class AuditQueryCommands
         return command;
     }
 
-    private static SqliteAuditReader? Open(FileInfo? configFile, DirectoryInfo? data)
+    /// <summary>The log read-only and the keys to open its sealed fields; null (reason on stderr) when it cannot be read.</summary>
+    public static (SqliteAuditReader Reader, AuditReading Keys)? Open(FileInfo? configFile, DirectoryInfo? data)
     {
         if (WardenEnvironment.LoadConfig(configFile, "cannot read the audit log") is not { } config)
         {
             return null;
         }
 
-        var path = WardenGatewayExtensions.AuditDatabasePath(config, WardenEnvironment.DataDirectory(data));
+        var directory = WardenEnvironment.DataDirectory(data);
+        var path = WardenGatewayExtensions.AuditDatabasePath(config, directory);
         if (!File.Exists(path))
         {
             Console.Error.WriteLine($"There is no audit log at '{path}'. Point --data (or WARDEN_HOME) at the data directory 'warden serve' uses.");
             return null;
         }
 
-        return SqliteAuditReader.OpenReadOnly(path);
+        return AuditReading.Open(directory, path) is { } keys ? (SqliteAuditReader.OpenReadOnly(path), keys) : null;
     }
 
-    private static string Line(AuditRecord r) => string.Join("  ",
+    private static string Line(AuditRecord r) => r.Pruned is { } pruned
+        ? string.Join("  ", Timestamp(r), $"[pruned {AuditRecordEncoder.FormatTimestamp(pruned.At)}]", "id=" + r.Id)
+        : string.Join("  ",
         Timestamp(r),
         r.User.Subject,
         r.Decision.Effect.ToString().ToLowerInvariant(),
@@ -128,7 +140,9 @@ internal static class AuditQueryCommands
         r.Output?.Error is { } error ? "error: " + error : "ok",
         "id=" + r.Id);
 
-    private static string Csv(AuditRecord r) => string.Join(",", new[]
+    private static string Csv(AuditRecord r) => r.Pruned is not null
+        ? string.Join(",", new[] { r.Seq.ToString(CultureInfo.InvariantCulture), r.Id, Timestamp(r), "pruned" }.Concat(Enumerable.Repeat("", 14)).Append(r.Hash).Select(CsvField))
+        : string.Join(",", new[]
     {
         r.Seq.ToString(CultureInfo.InvariantCulture), r.Id, Timestamp(r), r.Source.ToString().ToLowerInvariant(), r.User.Subject, string.Join(";", r.User.Roles),
         r.User.AuthMethod, r.Model?.Agent, r.Input.Server, r.Input.Method, r.Input.Name, r.Decision.Effect.ToString().ToLowerInvariant(),

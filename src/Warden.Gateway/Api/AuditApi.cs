@@ -4,37 +4,40 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Warden.Core.Audit;
+using Warden.Core.Audit.Privacy;
 
 namespace Warden.Gateway.Api;
 
 /// <summary>
-/// <c>GET /api/v1/audit</c>: the audit log, filtered and paged (newest first). Each record is returned in its
-/// canonical form, hash included, so a client can check it against the log's proofs.
+/// <c>GET /api/v1/audit</c>: the audit log, filtered and paged (newest first). Each record comes back opened: its
+/// sealed personal fields decrypted (or <c>[erased]</c> once the subject's key is destroyed), with the stored
+/// record's hash; the stored form that hashes to it is what <c>warden audit export</c> writes.
 /// </summary>
 public static class AuditApi
 {
     public static IEndpointRouteBuilder MapAuditApi(this IEndpointRouteBuilder app)
     {
         app.MapGet("/api/v1/audit", QueryAsync);
-        app.MapGet("/api/v1/audit/{id}", async (string id, IAuditStore store, CancellationToken cancellationToken) =>
+        app.MapGet("/api/v1/audit/{id}", async (string id, IAuditStore store, AuditRecordSealer sealer, CancellationToken cancellationToken) =>
             await store.FindAsync(id, cancellationToken).ConfigureAwait(false) is { } record
-                ? Results.Text(System.Text.Encoding.UTF8.GetString(AuditRecordEncoder.Encode(record)), "application/json")
+                ? Results.Text(System.Text.Encoding.UTF8.GetString(AuditRecordEncoder.Encode(await sealer.OpenAsync(record, cancellationToken).ConfigureAwait(false))), "application/json")
                 : Results.Problem(statusCode: StatusCodes.Status404NotFound, title: "No such record", detail: $"No audit record has id '{id}'."));
         return app;
     }
 
-    private static async Task<IResult> QueryAsync(HttpRequest request, IAuditStore store, CancellationToken cancellationToken)
+    private static async Task<IResult> QueryAsync(HttpRequest request, IAuditStore store, AuditRecordSealer sealer, CancellationToken cancellationToken)
     {
         if (Parse(request.Query) is not { } query)
         {
             return Results.Problem(statusCode: StatusCodes.Status400BadRequest, title: "Bad audit query", detail: ProblemOf(request.Query));
         }
 
-        var page = await store.QueryAsync(query, cancellationToken).ConfigureAwait(false);
+        // Records name subjects by pseudonym: ?user=alice looks hers up first.
+        var page = await store.QueryAsync(await sealer.ResolveAsync(query, cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
         var records = new JsonArray();
         foreach (var record in page.Records)
         {
-            records.Add(JsonNode.Parse(AuditRecordEncoder.Encode(record)));
+            records.Add(JsonNode.Parse(AuditRecordEncoder.Encode(await sealer.OpenAsync(record, cancellationToken).ConfigureAwait(false))));
         }
 
         return Results.Json(new JsonObject { ["records"] = records, ["next"] = page.NextCursor is { } next ? next.ToString(CultureInfo.InvariantCulture) : null });
