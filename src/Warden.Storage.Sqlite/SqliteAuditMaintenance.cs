@@ -45,15 +45,26 @@ public sealed partial class SqliteAuditMaintenance
         return new SqliteAuditMaintenance(connectionString, options);
     }
 
-    // Every lifecycle connection overwrites what it deletes (secure_delete), so destroyed key bytes and pruned content
-    // are not left in free pages of the file.
-    private async Task<SqliteConnection> OpenConnectionAsync(CancellationToken cancellationToken)
+    // Like every writer's, this connection overwrites what it deletes (secure_delete), so destroyed key bytes and
+    // pruned content are not left in free space of the file.
+    private Task<SqliteConnection> OpenConnectionAsync(CancellationToken cancellationToken) =>
+        SqliteAuditStore.OpenConnectionAsync(_connectionString, cancellationToken);
+
+    /// <summary>
+    /// Rewrites the whole database file (VACUUM) and truncates the WAL: no copy of deleted bytes survives anywhere in
+    /// the file, including stale copies SQLite may have left in unused page space when pages were rebuilt before
+    /// secure_delete was on. Blocks every writer (the gateway too) while it runs; it takes as long as copying the log.
+    /// </summary>
+    public async Task VacuumAsync(CancellationToken cancellationToken)
     {
-        var connection = await SqliteAuditStore.OpenConnectionAsync(_connectionString, cancellationToken).ConfigureAwait(false);
-        await using var pragma = connection.CreateCommand();
-        pragma.CommandText = "PRAGMA secure_delete=ON;";
-        await pragma.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-        return connection;
+        await using var connection = await OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using (var vacuum = connection.CreateCommand())
+        {
+            vacuum.CommandText = "VACUUM;";
+            await vacuum.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        await TruncateWalAsync(connection, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>

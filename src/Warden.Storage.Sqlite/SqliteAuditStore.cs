@@ -319,8 +319,9 @@ public sealed partial class SqliteAuditStore : IAuditStore
         await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
         await using var pragma = connection.CreateCommand();
         // WAL lets readers run beside the writer; synchronous=FULL makes each commit an fsync, so a record
-        // that was acknowledged survives a power cut.
-        pragma.CommandText = "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA busy_timeout=5000;";
+        // that was acknowledged survives a power cut. secure_delete zeroes space SQLite frees (page splits
+        // included), so erased keys and pruned content do not survive as stale copies inside pages.
+        pragma.CommandText = "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA busy_timeout=5000; PRAGMA secure_delete=ON;";
         await pragma.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         return connection;
     }

@@ -117,7 +117,8 @@ internal static class AuditRetentionCommands
     {
         var (config, data) = (WardenEnvironment.ConfigOption(), WardenEnvironment.DataOption());
         var dryRun = new Option<bool>("--dry-run") { Description = "Say what would be pruned; change nothing" };
-        var command = new Command("prune", "Remove the content of records past audit.retention that no legal hold covers; tombstones keep the log verifiable") { dryRun, config, data };
+        var vacuum = VacuumOption();
+        var command = new Command("prune", "Remove the content of records past audit.retention that no legal hold covers; tombstones keep the log verifiable") { dryRun, vacuum, config, data };
         command.SetAction((parse, cancellationToken) => AuditLog.RunAsync(async () =>
         {
             using var admin = await AuditAdmin.OpenAsync(parse.GetValue(config), parse.GetValue(data), cancellationToken);
@@ -153,8 +154,24 @@ internal static class AuditRetentionCommands
                 Console.Out.WriteLine($"  tombstones keep each record's place, hash and leaf hash; recorded as seq {string.Join(", ", result.RecordSeqs)} ({AuditLifecycle.Prune}), checkpoint signed at {result.CheckpointSize}");
             }
 
-            return 0;
+            return parse.GetValue(dryRun) ? 0 : await VacuumIfAskedAsync(admin, parse.GetValue(vacuum), cancellationToken);
         }));
         return command;
+    }
+
+    public static Option<bool> VacuumOption() => new("--vacuum")
+    {
+        Description = "Then rewrite the database file (VACUUM), so no stale copy of deleted bytes survives in unused page space; blocks Warden's writes while it runs",
+    };
+
+    public static async Task<int> VacuumIfAskedAsync(AuditAdmin admin, bool vacuum, CancellationToken cancellationToken)
+    {
+        if (vacuum)
+        {
+            await admin.Maintenance.VacuumAsync(cancellationToken);
+            Console.Out.WriteLine($"  vacuumed: {admin.DatabasePath} was rewritten and its write-ahead log truncated");
+        }
+
+        return 0;
     }
 }

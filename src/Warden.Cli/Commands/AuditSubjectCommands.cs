@@ -18,7 +18,8 @@ internal static class AuditSubjectCommands
         var (config, data) = (WardenEnvironment.ConfigOption(), WardenEnvironment.DataOption());
         var subject = new Option<string>("--subject") { Description = "The data subject to erase (their subject id, e.g. the OIDC sub)", Required = true };
         var reason = new Option<string?>("--reason") { Description = "Why (e.g. the request's reference); recorded in the erasure record" };
-        var command = new Command("forget", "Erase a data subject: destroy their key, so their personal fields read as [erased]; records stay and verify") { subject, reason, config, data };
+        var vacuum = AuditRetentionCommands.VacuumOption();
+        var command = new Command("forget", "Erase a data subject: destroy their key, so their personal fields read as [erased]; records stay and verify") { subject, reason, vacuum, config, data };
         command.SetAction((parse, cancellationToken) => AuditLog.RunAsync(async () =>
         {
             var who = parse.GetValue(subject)!;
@@ -58,7 +59,7 @@ internal static class AuditSubjectCommands
                 Console.Out.WriteLine("  note: a reader kept the write-ahead log from being truncated now; the next checkpoint of the database clears it.");
             }
 
-            return 0;
+            return await AuditRetentionCommands.VacuumIfAskedAsync(admin, parse.GetValue(vacuum), cancellationToken);
         }));
         return command;
     }
