@@ -11,7 +11,7 @@ namespace Warden.Storage.Sqlite;
 /// beside a serving <see cref="SqliteAuditStore"/> (in-process or from the CLI): SQLite's write lock serialises them,
 /// and each catches up with what the other appended before placing records.
 /// </summary>
-public sealed partial class SqliteAuditMaintenance
+public sealed partial class SqliteAuditMaintenance : IAuditLifecycle
 {
     private readonly string _connectionString;
     private readonly SqliteAuditMaintenanceOptions _options;

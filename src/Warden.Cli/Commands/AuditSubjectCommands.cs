@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Text.Json;
 using Warden.Core.Audit;
+using Warden.Core.Audit.Privacy;
 using Warden.Core.Audit.Retention;
 using Warden.Gateway.Hosting;
 using Warden.Storage.Sqlite;
