@@ -13,6 +13,12 @@ dotnet build tests/Warden.TestServer/Warden.TestServer.csproj -c Release -nologo
 output="$(mktemp -t warden-test-output.XXXXXX)"
 trap 'rm -f "$output"' EXIT
 dotnet test tests/Warden.Tests/Warden.Tests.csproj -c Release -nologo --logger "console;verbosity=normal" 2>&1 | tee "$output" || true
+# Repeat each failure's name, message and stack trace at the end, where a truncated CI log still shows them.
+if grep -qE "^\s+Failed [A-Za-z]" "$output"; then
+  echo "==== failed tests ===="
+  awk '/^  Failed [A-Za-z]/{show=1} /^  (Passed|Skipped) [A-Za-z]/{show=0} /^\[xUnit/{show=0} show' "$output" | head -400
+  echo "======================"
+fi
 # The plain summary line CI reads.
 count() { grep -E "^\s+$1: +[0-9]+" "$output" | tail -1 | grep -oE "[0-9]+" || echo 0; }
 passed=$(count Passed); failed=$(count Failed); skipped=$(count Skipped)

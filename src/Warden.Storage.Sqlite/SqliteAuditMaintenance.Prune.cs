@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Text.Json.Nodes;
 using Microsoft.Data.Sqlite;
 using Warden.Core.Audit;
@@ -107,7 +106,6 @@ public sealed partial class SqliteAuditMaintenance
         // transaction, so no other connection ever sees the table without it.
         await ExecuteAsync(connection, transaction, "DROP TRIGGER IF EXISTS audit_records_append_only_update;", cancellationToken).ConfigureAwait(false);
         await using (var update = connection.CreateCommand())
-        await using (var resources = connection.CreateCommand())
         {
             update.Transaction = transaction;
             update.CommandText = """
@@ -115,8 +113,6 @@ public sealed partial class SqliteAuditMaintenance
                   method = '', effect = '', session_id = NULL
                 WHERE seq = $seq AND hash = $hash AND source <> $pruned
                 """;
-            resources.Transaction = transaction;
-            resources.CommandText = "DELETE FROM audit_resources WHERE seq = $seq";
             foreach (var tombstone in tombstones)
             {
                 update.Parameters.Clear();
@@ -128,17 +124,45 @@ public sealed partial class SqliteAuditMaintenance
                 {
                     throw new InvalidOperationException($"seq {tombstone.Seq} changed while it was being pruned (another prune ran at the same time); run the prune again.");
                 }
-
-                resources.Parameters.Clear();
-                resources.Parameters.AddWithValue("$seq", tombstone.Seq);
-                await resources.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
             }
         }
 
         await ExecuteAsync(connection, transaction, SqliteAuditSchema.RecordsUpdateTrigger, cancellationToken).ConfigureAwait(false);
         var (placed, size) = await AppendAsync(connection, transaction, tail, sealedRecord, cancellationToken).ConfigureAwait(false);
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        await ForgetInIndexAsync(chunk, cancellationToken).ConfigureAwait(false);
         return (placed.Seq, size);
+    }
+
+    // The query index (a file of its own, derived from the log) still holds what the pruned records were: their
+    // server, tool, session and the data they touched. Those rows go too; queries skip pruned records either way,
+    // and an index that cannot be reached now is rebuilt from the log (tombstone rows hold nothing) when it is replaced.
+    private async Task ForgetInIndexAsync(List<long> seqs, CancellationToken cancellationToken)
+    {
+        var indexPath = SqliteAuditIndex.PathFor(_databasePath);
+        if (!File.Exists(indexPath))
+        {
+            return;
+        }
+
+        var connectionString = new SqliteConnectionStringBuilder { DataSource = indexPath, Mode = SqliteOpenMode.ReadWrite, Pooling = false, DefaultTimeout = 5 }.ToString();
+        await using var index = await SqliteAuditStore.OpenConnectionAsync(connectionString, cancellationToken).ConfigureAwait(false);
+        await using (var transaction = index.BeginTransaction())
+        {
+            await using var delete = index.CreateCommand();
+            delete.Transaction = transaction;
+            delete.CommandText = "DELETE FROM audit_index WHERE seq = $seq; DELETE FROM audit_resources WHERE seq = $seq;";
+            var seq = delete.Parameters.Add(new SqliteParameter { ParameterName = "$seq" });
+            foreach (var pruned in seqs)
+            {
+                seq.Value = pruned;
+                await delete.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            }
+
+            await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        await TruncateWalAsync(index, cancellationToken).ConfigureAwait(false);
     }
 
     // The tombstone of each record, after checking the record still hashes to its stored hash and leaf hash.
@@ -152,7 +176,6 @@ public sealed partial class SqliteAuditMaintenance
         select.Parameters.AddWithValue("$last", chunk[^1]);
         select.Parameters.AddWithValue("$pruned", SqliteAuditSchema.PrunedSource);
         await using var reader = await select.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        var scratch = new ArrayBufferWriter<byte>(4096);
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
             var seq = reader.GetInt64(0);
@@ -166,8 +189,8 @@ public sealed partial class SqliteAuditMaintenance
             var intact = record.Pruned is null && record.Seq == seq && record.Hash == reader.GetString(2);
             try
             {
-                // Sealing it again at its own place recomputes both hashes from the content.
-                intact = intact && AuditRecordEncoder.Seal(record, seq, record.PrevHash, scratch, out var leafHash).Hash == record.Hash && leafHash.AsSpan().SequenceEqual(storedLeaf);
+                // Both hashes again, from the content.
+                intact = intact && AuditRecordEncoder.ComputeHash(record) == record.Hash && MerkleHash.Leaf(AuditRecordEncoder.Canonicalize(record)).AsSpan().SequenceEqual(storedLeaf);
             }
             catch (Exception ex) when (ex is ArgumentException or InvalidOperationException)
             {

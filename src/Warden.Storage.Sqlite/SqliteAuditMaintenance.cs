@@ -14,11 +14,13 @@ namespace Warden.Storage.Sqlite;
 public sealed partial class SqliteAuditMaintenance : IAuditLifecycle
 {
     private readonly string _connectionString;
+    private readonly string _databasePath;
     private readonly SqliteAuditMaintenanceOptions _options;
 
-    private SqliteAuditMaintenance(string connectionString, SqliteAuditMaintenanceOptions options)
+    private SqliteAuditMaintenance(string connectionString, string databasePath, SqliteAuditMaintenanceOptions options)
     {
         _connectionString = connectionString;
+        _databasePath = databasePath;
         _options = options;
     }
 
@@ -42,7 +44,7 @@ public sealed partial class SqliteAuditMaintenance : IAuditLifecycle
             await SqliteAuditSchema.CreateAsync(connection, cancellationToken).ConfigureAwait(false);
         }
 
-        return new SqliteAuditMaintenance(connectionString, options);
+        return new SqliteAuditMaintenance(connectionString, databasePath, options);
     }
 
     // Like every writer's, this connection overwrites what it deletes (secure_delete), so destroyed key bytes and
@@ -74,10 +76,10 @@ public sealed partial class SqliteAuditMaintenance : IAuditLifecycle
     private async Task<(AuditRecord Placed, long CheckpointSize)> AppendAsync(SqliteConnection connection, SqliteTransaction transaction, SqliteLogTail tail, AuditRecord record, CancellationToken cancellationToken)
     {
         await tail.CatchUpAsync(connection, transaction, cancellationToken).ConfigureAwait(false);
-        var placed = AuditRecordEncoder.Seal(record, tail.Seq + 1, tail.Hash, new ArrayBufferWriter<byte>(4096), out var leaf);
+        var placed = AuditRecordEncoder.Seal(AuditRecordEncoder.Prepare(record), tail.Seq + 1, tail.Hash, new ArrayBufferWriter<byte>(4096), out var leaf, out var encoded);
         await using (var insert = new SqliteAuditSchema.Inserter(connection, transaction))
         {
-            await insert.InsertAsync(placed, leaf).ConfigureAwait(false);
+            await insert.InsertAsync(placed, leaf, encoded).ConfigureAwait(false);
         }
 
         var tree = new CompactMerkleTree(tail.Tree.Size, tail.Tree.Nodes);

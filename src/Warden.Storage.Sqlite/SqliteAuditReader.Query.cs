@@ -1,20 +1,89 @@
 using System.Text;
+using Microsoft.Data.Sqlite;
 using Warden.Core.Audit;
 
 namespace Warden.Storage.Sqlite;
 
-// Queries (for the store and the read-only CLI alike): each filter is a condition on an indexed column (or on the resources table); globs become SQLite
-// GLOB patterns, which use an index when they start with literal text.
+// Queries (for the store and the read-only CLI alike). The records the query index (SqliteAuditIndex) covers are
+// found through its indexes; the few it has not reached yet (the last fraction of a second of a busy log, or all
+// of a log whose index is missing) are scanned. Globs become SQLite GLOB patterns, which use an index when they
+// start with literal text.
 public sealed partial class SqliteAuditReader
 {
     /// <summary>The records a query selects, newest first, one page at a time.</summary>
     public async Task<AuditPage> QueryAsync(AuditQuery query, CancellationToken cancellationToken)
     {
         var limit = Math.Clamp(query.Limit, 1, 1000);
-        // Pruned records have no content left for a filter to match; they are skipped.
-        var sql = new StringBuilder("SELECT r.seq, r.record FROM audit_records r WHERE r.source <> '" + SqliteAuditSchema.PrunedSource + "'");
         await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        var indexedUpto = await AttachIndexAsync(connection, cancellationToken).ConfigureAwait(false);
+
+        // One more than a page, to know whether there is a next one. Newest first: the unindexed tail, then the rest.
+        var records = new List<AuditRecord>(limit + 1);
+        await SelectAsync(connection, query, indexedUpto, indexed: false, limit + 1, records, cancellationToken).ConfigureAwait(false);
+        if (records.Count <= limit && indexedUpto > 0)
+        {
+            await SelectAsync(connection, query, indexedUpto, indexed: true, limit + 1 - records.Count, records, cancellationToken).ConfigureAwait(false);
+        }
+
+        var more = records.Count > limit;
+        if (more)
+        {
+            records.RemoveAt(limit);
+        }
+
+        return new AuditPage(records, more ? records[^1].Seq : null);
+    }
+
+    /// <summary>How many records (from seq 1) queries find through the index; the rest they scan.</summary>
+    internal async Task<long> IndexedUptoAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        return await AttachIndexAsync(connection, cancellationToken).ConfigureAwait(false);
+    }
+
+    // Attaches the index file as "idx" and returns the seq it covers, or 0 when there is no index this log can use
+    // (none yet, damaged, or built for another log).
+    private async Task<long> AttachIndexAsync(SqliteConnection connection, CancellationToken cancellationToken)
+    {
+        if (!File.Exists(_indexPath))
+        {
+            return 0;
+        }
+
+        try
+        {
+            await using var attach = connection.CreateCommand();
+            attach.CommandText = "ATTACH DATABASE $path AS idx";
+            attach.Parameters.AddWithValue("$path", _indexPath);
+            await attach.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+
+            await using var state = connection.CreateCommand();
+            state.CommandText = """
+                SELECT s.indexed_upto FROM idx.index_state s
+                WHERE s.id = 1
+                  AND s.first_hash IS (SELECT hash FROM main.audit_records WHERE seq = 1)
+                  AND s.indexed_upto <= (SELECT COALESCE(MAX(seq), 0) FROM main.audit_records)
+                """;
+            return await state.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is long upto ? upto : 0;
+        }
+        catch (SqliteException)
+        {
+            return 0;
+        }
+    }
+
+    private static async Task SelectAsync(SqliteConnection connection, AuditQuery query, long indexedUpto, bool indexed, int count, List<AuditRecord> into, CancellationToken cancellationToken)
+    {
+        // The filter columns have the same names in audit_records (r) and the index's audit_index (i).
+        var c = indexed ? "i" : "r";
+        // Pruned records have no content left for a filter to match: they are skipped (the log's row says so even
+        // where the index still holds what the record was).
+        var sql = new StringBuilder(indexed
+            ? "SELECT r.seq, r.record FROM idx.audit_index i JOIN main.audit_records r ON r.seq = i.seq WHERE i.seq <= $upto"
+            : "SELECT r.seq, r.record FROM main.audit_records r WHERE r.seq > $upto");
+        sql.Append(" AND r.source <> '").Append(SqliteAuditSchema.PrunedSource).Append('\'');
         await using var command = connection.CreateCommand();
+        command.Parameters.AddWithValue("$upto", indexedUpto);
 
         void Where(string condition, params (string Name, object Value)[] parameters)
         {
@@ -27,57 +96,57 @@ public sealed partial class SqliteAuditReader
 
         if (query.User is { } user)
         {
-            Where("r.subject = $user", ("$user", user));
+            Where($"{c}.subject = $user", ("$user", user));
         }
 
         if (query.Role is { } role)
         {
-            Where("r.roles LIKE $role ESCAPE '\\'", ("$role", "%|" + EscapeLike(role) + "|%"));
+            Where($"{c}.roles LIKE $role ESCAPE '\\'", ("$role", "%|" + EscapeLike(role) + "|%"));
         }
 
         if (query.Server is { } server)
         {
-            Where("r.server GLOB $server", ("$server", server));
+            Where($"{c}.server GLOB $server", ("$server", server));
         }
 
         if (query.Tool is { } tool)
         {
-            Where("r.name GLOB $tool", ("$tool", tool));
+            Where($"{c}.name GLOB $tool", ("$tool", tool));
         }
 
         if (query.Method is { } method)
         {
-            Where("r.method = $method", ("$method", method));
+            Where($"{c}.method = $method", ("$method", method));
         }
 
         if (query.Decision is { } effect)
         {
-            Where("r.effect = $effect", ("$effect", effect.ToString().ToLowerInvariant()));
+            Where($"{c}.effect = $effect", ("$effect", effect.ToString().ToLowerInvariant()));
         }
 
         if (query.Source is { } source)
         {
-            Where("r.source = $source", ("$source", source.ToString().ToLowerInvariant()));
+            Where($"{c}.source = $source", ("$source", source.ToString().ToLowerInvariant()));
         }
 
         if (query.Session is { } session)
         {
-            Where("r.session_id = $session", ("$session", session));
+            Where($"{c}.session_id = $session", ("$session", session));
         }
 
         if (query.From is { } from)
         {
-            Where("r.ts >= $from", ("$from", SqliteAuditSchema.Timestamp(from)));
+            Where($"{c}.ts >= $from", ("$from", SqliteAuditSchema.Timestamp(from)));
         }
 
         if (query.To is { } to)
         {
-            Where("r.ts < $to", ("$to", SqliteAuditSchema.Timestamp(to)));
+            Where($"{c}.ts < $to", ("$to", SqliteAuditSchema.Timestamp(to)));
         }
 
         if (query.Before is { } before)
         {
-            Where("r.seq < $before", ("$before", before));
+            Where($"{c}.seq < $before", ("$before", before));
         }
 
         if (query.Resource is { } resource)
@@ -87,9 +156,10 @@ public sealed partial class SqliteAuditReader
 
             // "**" (any depth) and "*" are the same to GLOB, which lets "*" cross "/".
             pattern = pattern.Replace("**", "*", StringComparison.Ordinal);
-            Where(kind is null
-                    ? "EXISTS (SELECT 1 FROM audit_resources d WHERE d.seq = r.seq AND d.value GLOB $resource)"
-                    : "EXISTS (SELECT 1 FROM audit_resources d WHERE d.seq = r.seq AND d.kind = $kind AND d.value GLOB $resource)",
+            var kindCondition = kind is null ? "" : (indexed ? "d.kind = $kind AND " : "d.value ->> 'kind' = $kind AND ");
+            Where(indexed
+                    ? $"i.seq IN (SELECT d.seq FROM idx.audit_resources d WHERE {kindCondition}d.value GLOB $resource)"
+                    : $"EXISTS (SELECT 1 FROM json_each(CAST(r.record AS TEXT), '$.data') d WHERE json_valid(CAST(r.record AS TEXT)) AND {kindCondition}d.value ->> 'value' GLOB $resource)",
                 ("$resource", pattern));
             if (kind is not null)
             {
@@ -102,27 +172,14 @@ public sealed partial class SqliteAuditReader
             Where("CAST(r.record AS TEXT) LIKE $text ESCAPE '\\'", ("$text", "%" + EscapeLike(text) + "%"));
         }
 
-        sql.Append(" ORDER BY r.seq DESC LIMIT $limit");
-        command.Parameters.AddWithValue("$limit", limit + 1);
+        sql.Append($" ORDER BY {c}.seq DESC LIMIT $limit");
+        command.Parameters.AddWithValue("$limit", count);
         command.CommandText = sql.ToString();
-
-        var records = new List<AuditRecord>(limit);
-        var more = false;
-        await using (var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
-            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-            {
-                if (records.Count == limit)
-                {
-                    more = true;
-                    break;
-                }
-
-                records.Add(SqliteAuditReader.Decode(reader.GetInt64(0), (byte[])reader.GetValue(1)));
-            }
+            into.Add(Decode(reader.GetInt64(0), (byte[])reader.GetValue(1)));
         }
-
-        return new AuditPage(records, more ? records[^1].Seq : null);
     }
 
     private static string EscapeLike(string text) =>

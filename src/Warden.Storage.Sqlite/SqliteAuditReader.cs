@@ -12,28 +12,35 @@ namespace Warden.Storage.Sqlite;
 public sealed partial class SqliteAuditReader
 {
     private readonly string _connectionString;
+    private readonly string _indexPath;
 
-    internal SqliteAuditReader(string connectionString)
+    internal SqliteAuditReader(string connectionString, string indexPath)
     {
         _connectionString = connectionString;
+        _indexPath = indexPath;
         LeafHashes = new LeafSource(this);
     }
 
     /// <summary>A reader over an existing log that opens the file read-only; it never creates, migrates or writes it.</summary>
-    public static SqliteAuditReader OpenReadOnly(string databasePath)
+    public static SqliteAuditReader OpenReadOnly(string databasePath) => OpenReadOnly(databasePath, SqliteAuditIndex.PathFor(databasePath));
+
+    /// <summary>A read-only reader that takes its query index from <paramref name="indexPath"/> (tests).</summary>
+    internal static SqliteAuditReader OpenReadOnly(string databasePath, string indexPath)
     {
         if (!File.Exists(databasePath))
         {
             throw new FileNotFoundException($"There is no audit log at '{databasePath}'.", databasePath);
         }
 
-        return new SqliteAuditReader(new SqliteConnectionStringBuilder
-        {
-            DataSource = databasePath,
-            Mode = SqliteOpenMode.ReadOnly,
-            Pooling = false,
-            DefaultTimeout = 5,
-        }.ToString());
+        return new SqliteAuditReader(
+            new SqliteConnectionStringBuilder
+            {
+                DataSource = databasePath,
+                Mode = SqliteOpenMode.ReadOnly,
+                Pooling = false,
+                DefaultTimeout = 5,
+            }.ToString(),
+            indexPath);
     }
 
     /// <summary>The Merkle leaf hashes as stored (leaf i is seq i + 1), for building proofs.</summary>

@@ -6,8 +6,9 @@ namespace Warden.Storage.Sqlite;
 
 /// <summary>
 /// The audit tables. <c>record</c> holds the canonical JSON (with hash) and is the only column a verifier trusts;
-/// the other columns copy fields out of it for indexed queries. Triggers refuse UPDATE and DELETE, so ordinary
-/// SQL cannot rewrite history; whoever edits the file directly is caught by the hash chain and the checkpoints.
+/// the other columns copy fields out of it for queries (indexed in the separate <see cref="SqliteAuditIndex"/>
+/// file, so that an append writes no secondary index pages). Triggers refuse UPDATE and DELETE, so ordinary SQL
+/// cannot rewrite history; whoever edits the file directly is caught by the hash chain and the checkpoints.
 /// Subject keys and legal holds live in tables of their own without such triggers: keys must be destroyable.
 /// </summary>
 internal static class SqliteAuditSchema
@@ -29,17 +30,12 @@ internal static class SqliteAuditSchema
           leaf_hash BLOB NOT NULL,
           hash TEXT NOT NULL
         );
-        CREATE INDEX IF NOT EXISTS audit_records_ts ON audit_records(ts);
-        CREATE INDEX IF NOT EXISTS audit_records_subject ON audit_records(subject, ts);
-        CREATE INDEX IF NOT EXISTS audit_records_server ON audit_records(server, name, ts);
-        CREATE INDEX IF NOT EXISTS audit_records_session ON audit_records(session_id, seq);
-        CREATE TABLE IF NOT EXISTS audit_resources (
-          seq INTEGER NOT NULL,
-          kind TEXT NOT NULL,
-          value TEXT NOT NULL
-        );
-        CREATE INDEX IF NOT EXISTS audit_resources_kind_value ON audit_resources(kind, value);
-        CREATE INDEX IF NOT EXISTS audit_resources_seq ON audit_resources(seq);
+        -- Secondary indexes and the resources table live in the index file now (logs written before that change).
+        DROP INDEX IF EXISTS audit_records_ts;
+        DROP INDEX IF EXISTS audit_records_subject;
+        DROP INDEX IF EXISTS audit_records_server;
+        DROP INDEX IF EXISTS audit_records_session;
+        DROP TABLE IF EXISTS audit_resources;
         CREATE TABLE IF NOT EXISTS audit_checkpoints (
           tree_size INTEGER PRIMARY KEY,
           created TEXT NOT NULL,
@@ -89,11 +85,10 @@ internal static class SqliteAuditSchema
         await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>Inserts the records of one batch with two prepared statements, reused for every row.</summary>
+    /// <summary>Inserts records with one prepared statement, reused for every row.</summary>
     public sealed class Inserter : IAsyncDisposable
     {
         private readonly SqliteCommand _record;
-        private readonly SqliteCommand _resource;
 
         public Inserter(SqliteConnection connection, SqliteTransaction transaction)
         {
@@ -107,17 +102,10 @@ internal static class SqliteAuditSchema
             {
                 _record.Parameters.Add(new SqliteParameter { ParameterName = name });
             }
-
-            _resource = connection.CreateCommand();
-            _resource.Transaction = transaction;
-            _resource.CommandText = "INSERT INTO audit_resources (seq, kind, value) VALUES ($seq, $kind, $value)";
-            foreach (var name in new[] { "$seq", "$kind", "$value" })
-            {
-                _resource.Parameters.Add(new SqliteParameter { ParameterName = name });
-            }
         }
 
-        public async Task InsertAsync(AuditRecord record, byte[] leafHash)
+        /// <summary>Inserts <paramref name="record"/>, whose stored encoding is <paramref name="encoded"/>.</summary>
+        public async Task InsertAsync(AuditRecord record, byte[] leafHash, byte[] encoded)
         {
             var p = _record.Parameters;
             p["$seq"].Value = record.Seq;
@@ -132,25 +120,13 @@ internal static class SqliteAuditSchema
             p["$method"].Value = record.Input.Method;
             p["$effect"].Value = record.Decision.Effect.ToString().ToLowerInvariant();
             p["$session"].Value = (object?)record.SessionId ?? DBNull.Value;
-            p["$record"].Value = AuditRecordEncoder.Encode(record);
+            p["$record"].Value = encoded;
             p["$leaf"].Value = leafHash;
             p["$hash"].Value = record.Hash;
             await _record.ExecuteNonQueryAsync().ConfigureAwait(false);
-
-            foreach (var resource in record.DataAccessed)
-            {
-                _resource.Parameters["$seq"].Value = record.Seq;
-                _resource.Parameters["$kind"].Value = resource.Kind;
-                _resource.Parameters["$value"].Value = resource.Value;
-                await _resource.ExecuteNonQueryAsync().ConfigureAwait(false);
-            }
         }
 
-        public async ValueTask DisposeAsync()
-        {
-            await _record.DisposeAsync().ConfigureAwait(false);
-            await _resource.DisposeAsync().ConfigureAwait(false);
-        }
+        public ValueTask DisposeAsync() => _record.DisposeAsync();
     }
 
     public static async Task InsertCheckpointAsync(SqliteConnection connection, SqliteTransaction transaction, long treeSize, DateTimeOffset created, string note)

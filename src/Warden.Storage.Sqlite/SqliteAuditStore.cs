@@ -20,7 +20,8 @@ public sealed partial class SqliteAuditStore : IAuditStore
     private readonly string _connectionString;
     private readonly SqliteAuditStoreOptions _options;
     private readonly ILogger _logger;
-    private readonly Task _writer;
+    private Task? _writer;
+    private SqliteAuditIndex? _index;
     private CompactMerkleTree _tree = new();
     private long _lastSeq;
     private string _lastHash = AuditRecord.GenesisPrevHash;
@@ -36,26 +37,13 @@ public sealed partial class SqliteAuditStore : IAuditStore
         _options = options;
         _logger = logger;
         _lastCheckpointAt = options.Time.GetUtcNow();
-        Reader = new SqliteAuditReader(connectionString);
-        _writer = Task.Run(WriteLoopAsync);
+        Reader = new SqliteAuditReader(connectionString, SqliteAuditIndex.PathFor(new SqliteConnectionStringBuilder(connectionString).DataSource));
     }
 
     /// <summary>Opens (creating when needed) the log in <paramref name="databasePath"/> and resumes where it ended.</summary>
     public static async Task<SqliteAuditStore> OpenAsync(string databasePath, SqliteAuditStoreOptions options, ILogger<SqliteAuditStore>? logger = null, CancellationToken cancellationToken = default)
     {
-        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(databasePath))!);
-        if (!File.Exists(databasePath) && !OperatingSystem.IsWindows())
-        {
-            // The log holds arguments and results: only Warden's user may read it (SQLite gives its -wal and
-            // -shm files the same mode).
-            using var created = new FileStream(databasePath, new FileStreamOptions
-            {
-                Mode = FileMode.CreateNew,
-                Access = FileAccess.Write,
-                UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
-            });
-        }
-
+        CreateOwnerOnly(databasePath);
         var connectionString = new SqliteConnectionStringBuilder
         {
             DataSource = databasePath,
@@ -70,8 +58,30 @@ public sealed partial class SqliteAuditStore : IAuditStore
 
         var store = new SqliteAuditStore(connectionString, options, (ILogger?)logger ?? NullLogger.Instance);
         await store.ResumeAsync(cancellationToken).ConfigureAwait(false);
+        store._index = await SqliteAuditIndex.OpenAsync(connectionString, SqliteAuditIndex.PathFor(databasePath), store._lastSeq, store._logger, cancellationToken).ConfigureAwait(false);
+        store._writer = Task.Run(store.WriteLoopAsync);
         return store;
     }
+
+    /// <summary>Creates <paramref name="path"/> (and its directory) readable by Warden's user only, unless it exists.</summary>
+    internal static void CreateOwnerOnly(string path)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+        if (!File.Exists(path) && !OperatingSystem.IsWindows())
+        {
+            // The log holds arguments and results: only Warden's user may read it (SQLite gives its -wal and
+            // -shm files the same mode).
+            using var created = new FileStream(path, new FileStreamOptions
+            {
+                Mode = FileMode.CreateNew,
+                Access = FileAccess.Write,
+                UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
+            });
+        }
+    }
+
+    /// <summary>Waits until the query index covers every record committed so far (tests; queries are right without it).</summary>
+    public Task CatchUpIndexAsync(CancellationToken cancellationToken) => _index!.CatchUpAsync(cancellationToken);
 
     public string? Unavailable => _unavailable;
 
@@ -86,7 +96,7 @@ public sealed partial class SqliteAuditStore : IAuditStore
         {
             try
             {
-                // Sealed here, on the caller's thread: the record's hash must cover the ciphertext, and the writer stays serial work only.
+                // Sealed here, on the caller's thread, before it is encoded: the record's hash must cover the ciphertext.
                 record = await seal(record, cancellationToken).ConfigureAwait(false);
             }
             catch (Exception ex) when (ex is SqliteException or IOException or InvalidOperationException or System.Security.Cryptography.CryptographicException)
@@ -95,7 +105,9 @@ public sealed partial class SqliteAuditStore : IAuditStore
             }
         }
 
-        var pending = new Pending(record);
+        // Encoded here, on the appender's thread: the writer, which every record passes through in turn, only
+        // fills in seq, prev_hash and hash.
+        var pending = new Pending(AuditRecordEncoder.Prepare(record));
         try
         {
             await _queue.Writer.WriteAsync(pending, cancellationToken).ConfigureAwait(false);
@@ -210,8 +222,8 @@ public sealed partial class SqliteAuditStore : IAuditStore
             await using var insert = new SqliteAuditSchema.Inserter(connection, transaction);
             foreach (var pending in batch)
             {
-                var record = AuditRecordEncoder.Seal(pending.Record, ++seq, hash, _scratch, out var leaf);
-                await insert.InsertAsync(record, leaf).ConfigureAwait(false);
+                var record = AuditRecordEncoder.Seal(pending.Prepared, ++seq, hash, _scratch, out var leaf, out var encoded);
+                await insert.InsertAsync(record, leaf, encoded).ConfigureAwait(false);
                 tree.Append(leaf);
                 hash = record.Hash;
                 placed.Add(record);
@@ -245,6 +257,7 @@ public sealed partial class SqliteAuditStore : IAuditStore
         }
 
         (_lastSeq, _lastHash, _tree) = (seq, hash, tree);
+        _index?.Committed(seq);
         if (checkpoint is not null)
         {
             _lastCheckpointSize = tree.Size;
@@ -329,12 +342,20 @@ public sealed partial class SqliteAuditStore : IAuditStore
     public async ValueTask DisposeAsync()
     {
         _queue.Writer.TryComplete();
-        await _writer.ConfigureAwait(false);
+        if (_writer is not null)
+        {
+            await _writer.ConfigureAwait(false);
+        }
+
+        if (_index is not null)
+        {
+            await _index.DisposeAsync().ConfigureAwait(false);
+        }
     }
 
-    private sealed class Pending(AuditRecord record)
+    private sealed class Pending(PreparedAuditRecord prepared)
     {
-        public AuditRecord Record { get; } = record;
+        public PreparedAuditRecord Prepared { get; } = prepared;
         public TaskCompletionSource<AuditAppendResult> Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }
 

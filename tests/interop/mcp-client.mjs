@@ -167,10 +167,13 @@ async function sampling() {
 async function cancel() {
   const before = await lastCancelled();
   for (let attempt = 1; attempt <= 5; attempt++) {
+    // hang reports progress once it runs; aborting after that means the cancellation can reach a running tool.
     const abort = new AbortController();
-    const call = client.callTool({ name: "hang", arguments: {} }, undefined, { signal: abort.signal, timeout: 60_000 })
+    let running;
+    const started = new Promise((resolve) => { running = resolve; });
+    const call = client.callTool({ name: "hang", arguments: {} }, undefined, { signal: abort.signal, timeout: 60_000, onprogress: () => running() })
       .then(() => ({ outcome: "answered" }), (error) => ({ outcome: "rejected", message: String(error?.message ?? error) }));
-    await delay(150 * attempt);
+    await Promise.race([started, delay(10_000)]);
     abort.abort("warden interop test cancels hang");
     const local = await call;
     for (let poll = 0; poll < 40; poll++) {

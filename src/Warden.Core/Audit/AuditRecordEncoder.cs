@@ -1,6 +1,8 @@
 using System.Buffers;
 using System.Globalization;
 using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json.Nodes;
 
 namespace Warden.Core.Audit;
 
@@ -15,7 +17,7 @@ public static class AuditRecordEncoder
     {
         ThrowIfPruned(record);
         var buffer = new ArrayBufferWriter<byte>(1024);
-        Write(record, new CanonicalJsonWriter(buffer), includeHash: false);
+        Write(record, new CanonicalJsonWriter(buffer), includeHash: false, marks: null);
         return buffer.WrittenSpan.ToArray();
     }
 
@@ -32,7 +34,7 @@ public static class AuditRecordEncoder
         }
         else
         {
-            Write(record, new CanonicalJsonWriter(buffer), includeHash: true);
+            Write(record, new CanonicalJsonWriter(buffer), includeHash: true, marks: null);
         }
 
         return buffer.WrittenSpan.ToArray();
@@ -86,16 +88,155 @@ public static class AuditRecordEncoder
     }
 
     /// <summary>
-    /// <see cref="Seal"/> and the record's Merkle leaf hash from one canonical encoding (a store's hot path),
-    /// reusing <paramref name="scratch"/>.
+    /// Encodes <paramref name="record"/> before it has a place in the log, so that a store's single writer only
+    /// fills in seq, prev_hash and hash (<see cref="Seal(PreparedAuditRecord, long, string, ArrayBufferWriter{byte}, out byte[], out byte[])"/>):
+    /// the costly part, escaping every string canonically, runs on the appender's thread, once.
     /// </summary>
-    public static AuditRecord Seal(AuditRecord record, long seq, string prevHash, ArrayBufferWriter<byte> scratch, out byte[] leafHash)
+    /// <remarks>
+    /// Canonical JSON cannot hold an unpaired UTF-16 surrogate or a number beyond the range of a double, and a
+    /// client can send either. Rather than lose the record, such a record is kept with its arguments as their JSON
+    /// text (a string) and unpaired surrogates in its other strings replaced by U+FFFD.
+    /// </remarks>
+    public static PreparedAuditRecord Prepare(AuditRecord record)
     {
-        var placed = Place(record, seq, prevHash);
+        ThrowIfPruned(record);
+        try
+        {
+            return PrepareExactly(record);
+        }
+        catch (Exception ex) when (ex is ArgumentException or InvalidOperationException)
+        {
+            // InvalidOperationException: System.Text.Json refusing to read an escaped unpaired surrogate.
+            return PrepareExactly(Representable(record));
+        }
+    }
+
+    private static PreparedAuditRecord PrepareExactly(AuditRecord record)
+    {
+        var buffer = new ArrayBufferWriter<byte>(1024);
+        var marks = new Marks(buffer);
+        Write(record, new CanonicalJsonWriter(buffer), includeHash: true, marks);
+        return new PreparedAuditRecord(record, buffer.WrittenSpan.ToArray(), marks.HashStart, marks.HashEnd, marks.PrevHashAt, marks.SeqStart, marks.SeqEnd);
+    }
+
+    /// <summary>
+    /// <see cref="Seal(AuditRecord, long, string)"/> for a prepared record: returns the placed record, its Merkle
+    /// leaf hash and its full stored encoding (with hash), byte for byte what <see cref="Encode"/> gives for it.
+    /// </summary>
+    public static AuditRecord Seal(PreparedAuditRecord prepared, long seq, string prevHash, ArrayBufferWriter<byte> scratch, out byte[] leafHash, out byte[] encoded)
+    {
+        var placed = Place(prepared.Record, seq, prevHash);
+        var template = prepared.Template;
+        Span<byte> digits = stackalloc byte[20];
+        seq.TryFormat(digits, out var digitCount, default, CultureInfo.InvariantCulture);
+
+        // The stored encoding: the template with this seq and prev_hash, the hash still a placeholder.
+        encoded = new byte[template.Length - (prepared.SeqEnd - prepared.SeqStart) + digitCount];
+        template.AsSpan(0, prepared.SeqStart).CopyTo(encoded);
+        digits[..digitCount].CopyTo(encoded.AsSpan(prepared.SeqStart));
+        template.AsSpan(prepared.SeqEnd).CopyTo(encoded.AsSpan(prepared.SeqStart + digitCount));
+        System.Text.Encoding.ASCII.GetBytes(prevHash, encoded.AsSpan(prepared.PrevHashAt, 64));
+
+        // The hashed bytes are the same without the hash property; the leaf prefixes them with 0x00 (RFC 6962).
+        scratch.ResetWrittenCount();
+        var leaf = scratch.GetSpan(encoded.Length + 1);
+        leaf[0] = 0x00;
+        encoded.AsSpan(0, prepared.HashStart).CopyTo(leaf[1..]);
+        encoded.AsSpan(prepared.HashEnd).CopyTo(leaf[(1 + prepared.HashStart)..]);
+        var leafLength = 1 + encoded.Length - (prepared.HashEnd - prepared.HashStart);
         Span<byte> recordHash = stackalloc byte[32];
-        leafHash = new byte[MerkleHash.Size];
-        ComputeHashes(placed, scratch, recordHash, leafHash);
-        return placed with { Hash = Convert.ToHexStringLower(recordHash) };
+        SHA256.HashData(leaf[1..leafLength], recordHash);
+        leafHash = SHA256.HashData(leaf[..leafLength]);
+
+        // The hash's value sits just before the closing quote that ends the property.
+        var hex = Convert.ToHexStringLower(recordHash);
+        System.Text.Encoding.ASCII.GetBytes(hex, encoded.AsSpan(prepared.HashEnd - 65, 64));
+        return placed with { Hash = hex };
+    }
+
+    // The record with what canonical JSON cannot hold made representable (see Prepare).
+    private static AuditRecord Representable(AuditRecord r)
+    {
+        static string? Text(string? value) => value is null ? null : Encoding.UTF8.GetString(Encoding.UTF8.GetBytes(value));
+        static IReadOnlyList<string> Texts(IReadOnlyList<string> values) => values.Select(v => Text(v)!).ToArray();
+        return r with
+        {
+            Id = Text(r.Id)!,
+            SessionId = Text(r.SessionId),
+            RequestId = Text(r.RequestId),
+            TraceId = Text(r.TraceId),
+            Input = r.Input with
+            {
+                Method = Text(r.Input.Method)!,
+                Name = Text(r.Input.Name),
+                Server = Text(r.Input.Server),
+                Prompt = Text(r.Input.Prompt),
+                Arguments = r.Input.Arguments is null ? null : JsonValue.Create(Text(JsonText(r.Input.Arguments))),
+            },
+            Output = r.Output is null ? null : r.Output with { Content = Text(r.Output.Content), Error = Text(r.Output.Error), Diff = Text(r.Output.Diff) },
+            DataAccessed = r.DataAccessed.Select(d => d with
+            {
+                Kind = Text(d.Kind)!,
+                Value = Text(d.Value)!,
+                Attributes = d.Attributes?.ToDictionary(a => Text(a.Key)!, a => Text(a.Value)!),
+            }).ToArray(),
+            Model = r.Model is null ? null : r.Model with { Agent = Text(r.Model.Agent), AgentVersion = Text(r.Model.AgentVersion), Model = Text(r.Model.Model), ModelVersion = Text(r.Model.ModelVersion) },
+            User = r.User with { Subject = Text(r.User.Subject)!, DisplayName = Text(r.User.DisplayName), OnBehalfOf = Text(r.User.OnBehalfOf), AuthMethod = Text(r.User.AuthMethod)!, Roles = Texts(r.User.Roles) },
+            Decision = r.Decision with { Reason = Text(r.Decision.Reason), RuleIds = Texts(r.Decision.RuleIds) },
+        };
+    }
+
+    // The JSON text of a node as it came in: string values keep their escapes (System.Text.Json refuses to unescape
+    // an unpaired surrogate), numbers their literal text.
+    private static string JsonText(JsonNode node)
+    {
+        static void Append(JsonNode? node, StringBuilder text)
+        {
+            switch (node)
+            {
+                case null:
+                    text.Append("null");
+                    break;
+                case JsonObject obj:
+                    text.Append('{');
+                    foreach (var (key, value) in obj)
+                    {
+                        text.Append(text[^1] == '{' ? "" : ",").Append(System.Text.Json.JsonSerializer.Serialize(key)).Append(':');
+                        Append(value, text);
+                    }
+
+                    text.Append('}');
+                    break;
+                case JsonArray array:
+                    text.Append('[');
+                    foreach (var item in array)
+                    {
+                        text.Append(text[^1] == '[' ? "" : ",");
+                        Append(item, text);
+                    }
+
+                    text.Append(']');
+                    break;
+                case JsonValue value when value.TryGetValue<System.Text.Json.JsonElement>(out var element):
+                    text.Append(element.GetRawText());
+                    break;
+                default:
+                    text.Append(node.ToJsonString());
+                    break;
+            }
+        }
+
+        try
+        {
+            var text = new StringBuilder();
+            Append(node, text);
+            return text.ToString();
+        }
+        catch (Exception ex) when (ex is ArgumentException or InvalidOperationException)
+        {
+            // A property name that cannot be read.
+            return "(arguments that cannot be represented as text: " + ex.Message + ")";
+        }
     }
 
     // The record at its place in the log, hash not yet filled in.
@@ -118,13 +259,14 @@ public static class AuditRecordEncoder
         // Byte 0 is the RFC 6962 leaf prefix; the canonical encoding follows it, so both hashes read one buffer.
         scratch.GetSpan(1)[0] = 0x00;
         scratch.Advance(1);
-        Write(record, new CanonicalJsonWriter(scratch), includeHash: false);
+        Write(record, new CanonicalJsonWriter(scratch), includeHash: false, marks: null);
         SHA256.HashData(scratch.WrittenSpan[1..], recordHash);
         SHA256.HashData(scratch.WrittenSpan, leafHash);
     }
 
     // Properties are written in ascending UTF-16 order, as RFC 8785 sorts them; CanonicalJsonWriter refuses any other order.
-    private static void Write(AuditRecord r, CanonicalJsonWriter w, bool includeHash)
+    // With marks (Prepare), hash, prev_hash and seq are written as placeholders whose places the marks keep.
+    private static void Write(AuditRecord r, CanonicalJsonWriter w, bool includeHash, Marks? marks)
     {
         w.WriteStartObject();
 
@@ -153,8 +295,11 @@ public static class AuditRecordEncoder
 
         if (includeHash)
         {
+            // The property's leading comma belongs to it: cutting [HashStart, HashEnd) leaves the hashed encoding.
+            marks?.Mark(ref marks.HashStart);
             w.WritePropertyName("hash");
-            w.WriteString(r.Hash);
+            w.WriteString(marks is null ? r.Hash : Placeholder);
+            marks?.Mark(ref marks.HashEnd);
         }
 
         w.WritePropertyName("id");
@@ -206,7 +351,17 @@ public static class AuditRecordEncoder
         }
 
         w.WritePropertyName("prev_hash");
-        w.WriteString(r.PrevHash);
+        if (marks is null)
+        {
+            w.WriteString(r.PrevHash);
+        }
+        else
+        {
+            marks.Mark(ref marks.PrevHashAt);
+            marks.PrevHashAt++;
+            w.WriteString(Placeholder);
+        }
+
         Optional(w, "request_id", r.RequestId);
         w.WritePropertyName("schema_version");
         w.WriteNumber(r.SchemaVersion);
@@ -232,7 +387,9 @@ public static class AuditRecordEncoder
         }
 
         w.WritePropertyName("seq");
-        w.WriteNumber(r.Seq);
+        marks?.Mark(ref marks.SeqStart);
+        w.WriteNumber(marks is null ? r.Seq : 0);
+        marks?.Mark(ref marks.SeqEnd);
         Optional(w, "session_id", r.SessionId);
         w.WritePropertyName("source");
         w.WriteString(Name(r.Source));
@@ -311,6 +468,20 @@ public static class AuditRecordEncoder
         AuditMode.Monitor => "monitor",
         _ => throw new ArgumentOutOfRangeException(nameof(mode), mode, "Unknown decision mode."),
     };
+
+    private const string Placeholder = "0000000000000000000000000000000000000000000000000000000000000000";
+
+    // Byte offsets into a prepared encoding.
+    private sealed class Marks(ArrayBufferWriter<byte> buffer)
+    {
+        public int HashStart;
+        public int HashEnd;
+        public int PrevHashAt;
+        public int SeqStart;
+        public int SeqEnd;
+
+        public void Mark(ref int field) => field = buffer.WrittenCount;
+    }
 
     private static void Optional(CanonicalJsonWriter w, string name, string? value)
     {

@@ -82,6 +82,13 @@ internal sealed partial class McpHttpHandler(
                 return;
             }
 
+            if (JsonText.HasUnpairedSurrogate(body.Span))
+            {
+                await ErrorAsync(http, StatusCodes.Status400BadRequest, JsonRpcErrors.ParseError,
+                    "The body holds a string with an unpaired UTF-16 surrogate escape (\\uD800 to \\uDFFF without its pair); JSON-RPC messages must be valid Unicode.").ConfigureAwait(false);
+                return;
+            }
+
             message = JsonSerializer.Deserialize(body.Span, ReadOptions().GetTypeInfo(typeof(JsonRpcMessage))) as JsonRpcMessage;
         }
         catch (BadHttpRequestException ex) when (ex.StatusCode == StatusCodes.Status413PayloadTooLarge)

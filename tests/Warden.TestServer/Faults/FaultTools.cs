@@ -28,12 +28,14 @@ public sealed class FaultTools
     }
 
     [McpServerTool(Name = "hang", ReadOnly = true)]
-    [Description("Never answers; returns only by being cancelled (which last_cancelled then reports).")]
+    [Description("Never answers; returns only by being cancelled (which last_cancelled then reports). With a progress token, reports progress 0 once it runs, so a client knows a cancellation now reaches it.")]
     public static async Task<string> Hang(
         RequestContext<CallToolRequestParams> context,
         CancellationLog cancellations,
+        IProgress<ModelContextProtocol.ProgressNotificationValue> progress,
         CancellationToken cancellationToken)
     {
+        progress.Report(new ModelContextProtocol.ProgressNotificationValue { Progress = 0, Message = "hanging until cancelled" });
         await WaitRecordingCancellationAsync(context, cancellations, null, Timeout.InfiniteTimeSpan, cancellationToken);
         return "unreachable";
     }

@@ -103,6 +103,14 @@ public sealed class AuditRetentionCliTests
             Assert.True(raw.AsSpan().IndexOf(Encoding.UTF8.GetBytes(SqliteTestLog.Marker(kept))) >= 0, $"the content of seq {kept} was lost");
         }
 
+        // The query index (a file of its own) no longer holds what the pruned records touched either.
+        Assert.True(File.Exists(log.IndexFile), "the store left a query index beside the log");
+        var index = File.ReadAllBytes(log.IndexFile);
+        Assert.True(index.AsSpan().IndexOf(Encoding.UTF8.GetBytes($"/srv/{SqliteTestLog.Marker(1)}.txt")) < 0, "the pruned record's data-accessed entry is still in the index file");
+        Assert.True(index.AsSpan().IndexOf(Encoding.UTF8.GetBytes($"/srv/{SqliteTestLog.Marker(2)}.txt")) >= 0, "the held record's data-accessed entry was lost from the index");
+        var byResource = await WardenCli.RunAsync("audit", "query", "--resource", "file:/srv/*", "--data", log.Directory);
+        Assert.Equal(3, byResource.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length);
+
         // Queries see the kept records only; a second prune has nothing to do.
         var query = await WardenCli.RunAsync("audit", "query", "--server", "*", "--data", log.Directory);
         Assert.Equal(3, query.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length);

@@ -4,6 +4,7 @@ using ModelContextProtocol;
 using ModelContextProtocol.Protocol;
 using Warden.Core.Audit;
 using Warden.Core.Audit.Privacy;
+using Warden.Gateway.Upstreams;
 using Warden.Tests.Infrastructure;
 
 namespace Warden.Tests.Gateway;
@@ -57,6 +58,37 @@ public sealed class AuditTrailTests
     }
 
     [Fact]
+    public async Task ToolCall_WithArgumentsCanonicalJsonCannotHold_IsRecordedAsTextAndTheLogKeepsWorking()
+    {
+        await using var warden = await WardenHost.StartAsync(Configs.StdioTestServer());
+        using var session = await Interop.RawMcpSession.InitializeAsync(warden.BaseUrl + "/mcp/test");
+
+        // A number beyond a double's range: valid JSON, but canonical JSON (RFC 8785) cannot hold it.
+        var reply = await session.RequestTextAsync(2, """
+            {"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"slow_echo","arguments":{"message":"huge","delayMs":0,"huge":1e400}}}
+            """);
+        Assert.True(reply.ContainsKey("result"), reply.ToJsonString());
+
+        // An escaped unpaired surrogate is refused at the door, with a reason, before anything runs.
+        using var refused = await session.Http.SendAsync(new HttpRequestMessage(HttpMethod.Post, session.Url)
+        {
+            Content = new StringContent("""{"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"slow_echo","arguments":{"message":"a\udc00b"}}}""", System.Text.Encoding.UTF8, "application/json"),
+            Headers = { { "Accept", "application/json, text/event-stream" }, { "Mcp-Session-Id", session.SessionId }, { "MCP-Protocol-Version", Interop.RawMcpSession.ProtocolVersion } },
+        });
+        Assert.Equal(System.Net.HttpStatusCode.BadRequest, refused.StatusCode);
+        Assert.Contains("unpaired UTF-16 surrogate", await refused.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+
+        // The log still takes records, and holds the odd one with its arguments as their JSON text, chained.
+        Assert.Contains("after", await session.CallToolTextAsync(4, "slow_echo", new System.Text.Json.Nodes.JsonObject { ["message"] = "after", ["delayMs"] = 0 }));
+        var records = await ReadAllAsync(warden.Services.GetRequiredService<IAuditStore>());
+        var odd = Assert.Single(records, r => r.Input.Method == "tools/call" && r.Input.Arguments is System.Text.Json.Nodes.JsonValue);
+        Assert.Contains("1e400", odd.Input.Arguments!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.Contains(records, r => r.Input.Arguments is System.Text.Json.Nodes.JsonObject arguments && arguments["message"]?.GetValue<string>() == "after");
+        Assert.DoesNotContain(records, r => r.RequestId == "3");
+        Assert.All(records, r => Assert.Equal(AuditRecordEncoder.ComputeHash(r), r.Hash));
+    }
+
+    [Fact]
     public async Task FirstStart_CreatesSigningKeyAndLog_ReadableOnlyByOwner()
     {
         var data = Directory.CreateTempSubdirectory("warden-audit-").FullName;
@@ -69,6 +101,7 @@ public sealed class AuditTrailTests
             var owner = UnixFileMode.UserRead | UnixFileMode.UserWrite;
             Assert.Equal(owner, File.GetUnixFileMode(Path.Combine(data, AuditKeyStore.SigningKeyFileName)));
             Assert.Equal(owner, File.GetUnixFileMode(Path.Combine(data, "warden.db")));
+            Assert.Equal(owner, File.GetUnixFileMode(Path.Combine(data, "warden.index.db")));
         }
 
         Assert.NotEmpty(AuditKeyStore.ReadVerifiers(data));
@@ -204,7 +237,7 @@ public sealed class AuditTrailTests
         // Nothing that was answered is missing, and the chain has no hole.
         var records = await ReadAllAsync(back);
         Assert.Contains(records, r => r.Input.Arguments?["message"]?.GetValue<string>() == "before");
-        Assert.Contains(records, r => r.Input.Arguments?["message"]?.GetValue<string>() == "after");
+        Assert.Contains(records, r => r.Input.Arguments is System.Text.Json.Nodes.JsonObject arguments && arguments["message"]?.GetValue<string>() == "after");
         Assert.DoesNotContain(records, r => r.Input.Arguments?["message"]?.GetValue<string>() == "during 2");
         Assert.Equal(Enumerable.Range(1, records.Count).Select(i => (long)i), records.Select(r => r.Seq));
     }

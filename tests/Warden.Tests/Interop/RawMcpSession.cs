@@ -48,6 +48,14 @@ internal sealed class RawMcpSession : IDisposable
         await RequestOrNothingAsync(id, method, parameters, cancellationToken)
         ?? throw new InvalidOperationException($"The event stream ended without a response to request {id}.");
 
+    /// <summary>Sends a request written as JSON text (for text a JsonNode will not write, such as escaped unpaired surrogates).</summary>
+    public async Task<JsonObject> RequestTextAsync(long id, string messageJson)
+    {
+        using var response = await _http.SendAsync(Post(messageJson), HttpCompletionOption.ResponseHeadersRead);
+        response.EnsureSuccessStatusCode();
+        return await ReadReplyAsync(response, id, CancellationToken.None) ?? throw new InvalidOperationException($"No response to request {id}.");
+    }
+
     /// <summary>Sends a request; null when its event stream ends without a response (as for a cancelled request).</summary>
     public async Task<JsonObject?> RequestOrNothingAsync(long id, string method, JsonObject? parameters, CancellationToken cancellationToken = default)
     {
@@ -109,9 +117,11 @@ internal sealed class RawMcpSession : IDisposable
         return message;
     }
 
-    private HttpRequestMessage Post(JsonObject message)
+    private HttpRequestMessage Post(JsonObject message) => Post(message.ToJsonString());
+
+    private HttpRequestMessage Post(string messageJson)
     {
-        var request = new HttpRequestMessage(HttpMethod.Post, Url) { Content = new StringContent(message.ToJsonString(), Encoding.UTF8, "application/json") };
+        var request = new HttpRequestMessage(HttpMethod.Post, Url) { Content = new StringContent(messageJson, Encoding.UTF8, "application/json") };
         request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
         request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("text/event-stream"));
         if (SessionId.Length > 0)

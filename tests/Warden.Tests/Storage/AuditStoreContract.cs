@@ -325,6 +325,48 @@ public abstract class AuditStoreContract : IDisposable
         Assert.Null(store.Unavailable);
     }
 
+    [Fact]
+    public async Task Query_RightAfterAppendsAndAfterReopen_FindsEveryMatchingRecordNewestFirst()
+    {
+        // Whatever a store indexes, and whenever, a record is found by a query as soon as its append returned.
+        var customers = new AuditResource { Kind = AuditResourceKind.SqlTable, Value = "public.customers" };
+        var placed = new List<AuditRecord>();
+        await using (var store = await OpenAsync(Settings()))
+        {
+            for (var i = 1; i <= 60; i++)
+            {
+                placed.Add(await AppendAsync(store, Record(i) with { DataAccessed = i % 4 == 0 ? [customers] : [] }));
+                if (i is 1 or 30 or 60)
+                {
+                    Assert.Equal(placed.Where(r => r.DataAccessed.Count > 0).Select(r => r.Seq).Reverse(), await SeqsAsync(store, new AuditQuery { Resource = "table:*customers" }));
+                    Assert.Equal(placed.Where(r => r.User.Subject == "user-3").Select(r => r.Seq).Reverse(), await SeqsAsync(store, new AuditQuery { User = "user-3" }));
+                }
+            }
+        }
+
+        await using var reopened = await OpenAsync(Settings());
+        Assert.Equal(Enumerable.Range(1, 60).Reverse().Select(i => (long)i), await SeqsAsync(reopened, new AuditQuery { Limit = 7 }));
+        Assert.Equal(15, (await SeqsAsync(reopened, new AuditQuery { Resource = "table:public.customers", User = null, Limit = 4 })).Count);
+        Assert.Empty(await SeqsAsync(reopened, new AuditQuery { Resource = "file:**" }));
+    }
+
+    // Every page of a query, followed through its cursor.
+    private static async Task<List<long>> SeqsAsync(IAuditStore store, AuditQuery query)
+    {
+        var seqs = new List<long>();
+        long? cursor = null;
+        do
+        {
+            var page = await store.QueryAsync(query with { Before = cursor }, CancellationToken.None);
+            Assert.True(page.Records.Count <= query.Limit);
+            seqs.AddRange(page.Records.Select(r => r.Seq));
+            cursor = page.NextCursor;
+        }
+        while (cursor is not null);
+
+        return seqs;
+    }
+
     public virtual void Dispose()
     {
         _signer.Dispose();

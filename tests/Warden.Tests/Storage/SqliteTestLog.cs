@@ -20,6 +20,9 @@ internal sealed class SqliteTestLog : IDisposable
 
     public string Database => Path.Combine(Directory, "warden.db");
 
+    /// <summary>The query index file beside the log.</summary>
+    public string IndexFile => Path.Combine(Directory, "warden.index.db");
+
     /// <summary>The records as the store placed them, seq 1 first.</summary>
     public List<AuditRecord> Records { get; } = [];
 
@@ -89,6 +92,7 @@ internal sealed class SqliteTestLog : IDisposable
         SessionId = session ?? "sess-1",
         Input = new AuditInput { Method = "tools/call", Server = server, Name = "lookup", Arguments = new JsonObject { ["query"] = Marker(n) } },
         Output = AuditOutput.FromContent($"result {Marker(n)}", 1000),
+        DataAccessed = [new AuditResource { Kind = AuditResourceKind.File, Value = $"/srv/{Marker(n)}.txt" }],
         User = new AuditUserIdentity { Subject = subject, DisplayName = $"{subject} Example", Roles = ["developer"], AuthMethod = "oidc" },
         Decision = new AuditDecision { Effect = AuditEffect.Allow, RuleIds = ["allow-all"] },
     };

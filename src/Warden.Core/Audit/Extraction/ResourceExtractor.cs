@@ -32,6 +32,21 @@ public sealed class ResourceExtractor(IReadOnlyList<ExtractRule> rules)
     public IReadOnlyList<AuditResource> Extract(string? server, string? tool, JsonNode? arguments, JsonNode? result)
     {
         var found = new List<AuditResource>();
+        try
+        {
+            ExtractInto(found, server, tool, arguments, result);
+        }
+        catch (InvalidOperationException)
+        {
+            // A string System.Text.Json will not read (an escaped unpaired surrogate from an upstream): what was
+            // found before it is kept.
+        }
+
+        return found.DistinctBy(r => (r.Kind, r.Value)).Take(MaxResources).ToList();
+    }
+
+    private void ExtractInto(List<AuditResource> found, string? server, string? tool, JsonNode? arguments, JsonNode? result)
+    {
         var matching = rules.Where(r => r.Matches(server, tool)).ToList();
         if (matching.Count > 0)
         {
@@ -58,8 +73,6 @@ public sealed class ResourceExtractor(IReadOnlyList<ExtractRule> rules)
                 }
             }
         }
-
-        return found.DistinctBy(r => (r.Kind, r.Value)).Take(MaxResources).ToList();
     }
 
     private static void Walk(List<AuditResource> found, string? key, JsonNode? node, int depth)

@@ -21,6 +21,54 @@ public sealed class AuditRecordEncoderTests
         Assert.Equal("e411a190f33641a5bcf4bca70cb614c02fed7296ccb74c44f50e7f253dcc3f25", Convert.ToHexStringLower(MerkleHash.Leaf(AuditRecordEncoder.Canonicalize(record))));
     }
 
+    [Theory]
+    [InlineData(1L)]
+    [InlineData(9L)]
+    [InlineData(10L)]
+    [InlineData(99_999L)]
+    [InlineData(1L << 40)]
+    public void SealPrepared_AtAnySeq_IsExactlyTheSealedRecordsEncodingAndLeaf(long seq)
+    {
+        var prevHash = Convert.ToHexStringLower(SHA256.HashData(BitConverter.GetBytes(seq)));
+        var scratch = new System.Buffers.ArrayBufferWriter<byte>(16);
+        foreach (var record in new[] { AuditRecords.Sample(3), AuditRecords.Minimal(4), AuditRecords.Sample(5) with { Output = null, RequestId = null } })
+        {
+            var expected = AuditRecordEncoder.Seal(record, seq, prevHash);
+
+            var sealedRecord = AuditRecordEncoder.Seal(AuditRecordEncoder.Prepare(record), seq, prevHash, scratch, out var leaf, out var encoded);
+
+            Assert.Equal(expected, sealedRecord with { DataAccessed = expected.DataAccessed, User = expected.User, Decision = expected.Decision });
+            Assert.Equal(expected.Hash, sealedRecord.Hash);
+            Assert.Equal(Encoding.UTF8.GetString(AuditRecordEncoder.Encode(expected)), Encoding.UTF8.GetString(encoded));
+            Assert.Equal(MerkleHash.Leaf(AuditRecordEncoder.Canonicalize(expected)), leaf);
+        }
+    }
+
+    [Fact]
+    public void Prepare_ArgumentsCanonicalJsonCannotHold_KeepsThemAsTextAndTheRecordVerifies()
+    {
+        // A client can send a number beyond a double's range and unpaired surrogates (as JSON escapes).
+        var record = AuditRecords.Sample() with
+        {
+            Input = new AuditInput
+            {
+                Method = "tools/call",
+                Name = "lone\ud800",
+                Arguments = JsonNode.Parse("""{"huge": 1e400, "text": "a\udc00b"}"""),
+            },
+        };
+        Assert.Throws<ArgumentException>(() => AuditRecordEncoder.Encode(record));
+
+        var sealedRecord = AuditRecordEncoder.Seal(AuditRecordEncoder.Prepare(record), 1, AuditRecord.GenesisPrevHash, new(16), out _, out var encoded);
+
+        var decoded = AuditRecordDecoder.Decode(encoded);
+        Assert.Equal(sealedRecord.Hash, AuditRecordEncoder.ComputeHash(decoded));
+        var argumentsText = decoded.Input.Arguments!.GetValue<string>();
+        Assert.Contains("1e400", argumentsText, StringComparison.Ordinal);
+        Assert.Contains("\\uDC00", argumentsText, StringComparison.OrdinalIgnoreCase);
+        Assert.Equal("lone\uFFFD", decoded.Input.Name);
+    }
+
     [Fact]
     public void Canonicalize_AnyRecord_EqualsJcsOfItsJsonWithoutHash()
     {
