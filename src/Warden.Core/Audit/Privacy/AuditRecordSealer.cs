@@ -71,7 +71,7 @@ public sealed class AuditRecordSealer(ISubjectKeyStore? keys)
         {
             if (input.Arguments is { } arguments)
             {
-                Seal(actor, SealedField.Arguments, JsonCanonicalizer.Canonicalize(arguments));
+                Seal(actor, SealedField.Arguments, ArgumentsText(arguments));
             }
 
             if (input.Prompt is { } prompt)
@@ -119,10 +119,21 @@ public sealed class AuditRecordSealer(ISubjectKeyStore? keys)
         var output = record.Output;
         foreach (var (pseudonym, fields) in groups)
         {
-            var key = keys is null ? null : await keys.FindByPseudonymAsync(pseudonym, cancellationToken).ConfigureAwait(false);
+            SubjectKey? key = null;
+            var unusable = false;
+            try
+            {
+                key = keys is null ? null : await keys.FindByPseudonymAsync(pseudonym, cancellationToken).ConfigureAwait(false);
+            }
+            catch (InvalidOperationException)
+            {
+                // The key row does not open with this master key: the fields are there but cannot be read here.
+                unusable = true;
+            }
+
             foreach (var (path, ciphertext) in fields)
             {
-                var text = Open(key, record.Id, path, ciphertext);
+                var text = unusable ? Unreadable : Open(key, record.Id, path, ciphertext);
                 switch (path)
                 {
                     case SealedField.Subject: user = user with { Subject = text ?? Erased }; break;
@@ -165,7 +176,35 @@ public sealed class AuditRecordSealer(ISubjectKeyStore? keys)
                 return JsonValue.Create(text ?? Erased);
             }
 
-            return JsonNode.Parse(text);
+            try
+            {
+                return JsonNode.Parse(text);
+            }
+            catch (System.Text.Json.JsonException)
+            {
+                return JsonValue.Create(text);
+            }
+        }
+    }
+
+    // The arguments as canonical JSON; arguments canonical JSON cannot hold (an unpaired surrogate, a number beyond
+    // a double — a client can send either) are sealed as their JSON text instead, as the store keeps such records.
+    private static byte[] ArgumentsText(JsonNode arguments)
+    {
+        try
+        {
+            return JsonCanonicalizer.Canonicalize(arguments);
+        }
+        catch (Exception ex) when (ex is ArgumentException or InvalidOperationException)
+        {
+            try
+            {
+                return Encoding.UTF8.GetBytes(arguments.ToJsonString());
+            }
+            catch (Exception again) when (again is ArgumentException or InvalidOperationException)
+            {
+                return Encoding.UTF8.GetBytes(System.Text.Json.JsonSerializer.Serialize("(arguments that cannot be represented as text: " + again.Message + ")"));
+            }
         }
     }
 

@@ -118,6 +118,20 @@ public sealed class AuditRecordSealerTests
         Assert.Equal("alice", (await reader.ResolveAsync(new AuditQuery { User = "alice" }, CancellationToken.None)).User);
     }
 
+    [Fact]
+    public async Task Seal_EncryptContent_ArgumentsCanonicalJsonCannotHold_AreSealedAsTheirText()
+    {
+        var sealer = new AuditRecordSealer(new MemoryKeys());
+        var record = AuditRecords.Sample() with { Input = new AuditInput { Method = "tools/call", Arguments = JsonNode.Parse("{\"x\":\"\\ud800 lone\",\"n\":1e400}") } };
+
+        var stored = AuditRecordEncoder.Seal(await sealer.SealAsync(record, encryptContent: true, CancellationToken.None), 1, AuditRecord.GenesisPrevHash);
+
+        Assert.Null(stored.Input.Arguments);
+        var opened = await sealer.OpenAsync(stored, CancellationToken.None);
+        Assert.NotNull(opened.Input.Arguments);
+        Assert.Equal(stored.Hash, AuditRecordEncoder.ComputeHash(AuditRecordDecoder.Decode(AuditRecordEncoder.Encode(stored))));
+    }
+
     [Theory]
     [InlineData("\"user.display_name\":", "\"user.nickname\":", "not a field Warden seals")]
     [InlineData("\"roles\":", "\"display_name\":\"Alice Ng\",\"roles\":", "user.display_name is both sealed and in clear")]
