@@ -30,7 +30,8 @@ internal static class AuditVerifyAction
             return AuditLog.Broken;
         }
 
-        Console.Out.WriteLine($"intact: {result.RecordsVerified} records, checkpoint at {result.CheckpointSize}");
+        var pruned = result.RecordsPruned == 0 ? "" : $" ({result.RecordsPruned} pruned: content removed by retention, each accounted for by a signed prune record)";
+        Console.Out.WriteLine($"intact: {result.RecordsVerified} records{pruned}, checkpoint at {result.CheckpointSize}");
         Console.Out.WriteLine($"  log {log.DatabasePath}; checkpoints trusted from {log.KeySource}");
         if (result.RecordsVerified > result.CheckpointSize)
         {
@@ -165,6 +166,7 @@ internal static class AuditVerifyAction
         AuditProblemKind.RootMismatch => "root does not match a signed checkpoint",
         AuditProblemKind.TruncatedTail => "tail truncated",
         AuditProblemKind.NotInCheckpoint => "not proven by the signed checkpoint",
+        AuditProblemKind.UnaccountedPrune => "pruned outside Warden",
         _ => kind.ToString(),
     };
 }

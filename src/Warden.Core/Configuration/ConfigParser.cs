@@ -15,6 +15,7 @@ public sealed partial class ConfigParser
 {
     private readonly List<ConfigError> _errors = [];
     private readonly Func<string, string?> _environment;
+    private readonly Dictionary<string, int?> _dataClassLines = new(StringComparer.Ordinal);
 
     private ConfigParser(Func<string, string?> environment) => _environment = environment;
 
@@ -81,6 +82,7 @@ public sealed partial class ConfigParser
             }
         }
 
+        CheckDataClasses(config);
         return config;
     }
 
@@ -189,11 +191,116 @@ public sealed partial class ConfigParser
                 case "origin": audit = audit with { Origin = String(value, p) ?? audit.Origin }; break;
                 case "extract": audit = audit with { Extract = ParseExtract(value, p) }; break;
                 case "operations": audit = audit with { Operations = ParseOperations(value, p) }; break;
-                default: Unknown(p, keyNode, "database, durability, checkpointEvery, checkpointInterval, maxOutputChars, origin, extract, operations"); break;
+                case "retention": audit = audit with { Retention = ParseRetention(value, p) }; break;
+                case "privacy": audit = audit with { Privacy = ParsePrivacy(value, p) }; break;
+                default: Unknown(p, keyNode, "database, durability, checkpointEvery, checkpointInterval, maxOutputChars, origin, extract, operations, retention, privacy"); break;
             }
         }
 
         return audit;
+    }
+
+    private RetentionConfig ParseRetention(YamlNode node, string path)
+    {
+        var retention = new RetentionConfig();
+        foreach (var (key, value, keyNode) in Entries(node, path))
+        {
+            var p = $"{path}.{key}";
+            switch (key)
+            {
+                case "default":
+                    if (Retention(value, p) is var (ok, keep) && ok)
+                    {
+                        retention = retention with { Default = keep };
+                    }
+
+                    break;
+                case "servers":
+                    var rules = new List<RetentionRule>();
+                    foreach (var (glob, ruleValue, globNode) in Entries(value, p))
+                    {
+                        if (string.IsNullOrWhiteSpace(glob))
+                        {
+                            Error(p, "a server rule needs a server name or glob such as 'ehr-*'", Line(globNode));
+                        }
+                        else if (Retention(ruleValue, $"{p}.{glob}") is var (ruleOk, ruleKeep) && ruleOk)
+                        {
+                            rules.Add(new RetentionRule(glob, ruleKeep));
+                        }
+                    }
+
+                    retention = retention with { Servers = rules };
+                    break;
+                case "dataClasses":
+                    var classes = new Dictionary<string, TimeSpan?>(StringComparer.Ordinal);
+                    foreach (var (name, classValue, nameNode) in Entries(value, p))
+                    {
+                        if (!DataClassPattern().IsMatch(name))
+                        {
+                            Error($"{p}.{name}", $"data class names use lowercase letters, digits, '-' and '_', got '{name}'", Line(nameNode));
+                        }
+                        else if (Retention(classValue, $"{p}.{name}") is var (classOk, classKeep) && classOk)
+                        {
+                            classes[name] = classKeep;
+                        }
+                    }
+
+                    retention = retention with { DataClasses = classes };
+                    break;
+                case "pruneInterval": retention = retention with { PruneInterval = Duration(value, p) ?? retention.PruneInterval }; break;
+                default: Unknown(p, keyNode, "default, servers, dataClasses, pruneInterval"); break;
+            }
+        }
+
+        return retention;
+    }
+
+    // A retention period: a duration of at least a day, or "forever" (null).
+    private (bool Ok, TimeSpan? Keep) Retention(YamlNode node, string path)
+    {
+        var text = String(node, path);
+        if (text is "forever")
+        {
+            return (true, null);
+        }
+
+        if (text is not null && DurationParser.TryParse(text, out var keep) && keep >= TimeSpan.FromDays(1))
+        {
+            return (true, keep);
+        }
+
+        Error(path, $"must be a retention period of at least 1d such as 30d, 52w or 6y, or 'forever', got '{text}'", Line(node));
+        return (false, null);
+    }
+
+    private PrivacyConfig ParsePrivacy(YamlNode node, string path)
+    {
+        var privacy = new PrivacyConfig();
+        foreach (var (key, value, keyNode) in Entries(node, path))
+        {
+            var p = $"{path}.{key}";
+            switch (key)
+            {
+                case "encryptContent": privacy = privacy with { EncryptContent = Boolean(value, p) ?? privacy.EncryptContent }; break;
+                default: Unknown(p, keyNode, "encryptContent"); break;
+            }
+        }
+
+        return privacy;
+    }
+
+    // A server's data class must have a retention rule: an unknown class is most likely a typo that would keep
+    // (or drop) regulated records on the default schedule.
+    private void CheckDataClasses(WardenConfig config)
+    {
+        foreach (var server in config.Servers.Values)
+        {
+            if (server.DataClass is { } dataClass && !config.Audit.Retention.DataClasses.ContainsKey(dataClass))
+            {
+                var known = config.Audit.Retention.DataClasses.Count == 0 ? "none is defined" : "known: " + string.Join(", ", config.Audit.Retention.DataClasses.Keys);
+                Error($"servers.{server.Name}.dataClass", $"'{dataClass}' has no retention rule in audit.retention.dataClasses ({known}); add one, e.g. `{dataClass}: 6y`, or fix the name", _dataClassLines.GetValueOrDefault(server.Name));
+            }
+        }
     }
 
     private List<ExtractRule> ParseExtract(YamlNode node, string path)
@@ -434,8 +541,18 @@ public sealed partial class ConfigParser
                     break;
                 case "enabled": server = server with { Enabled = Boolean(value, p) ?? true }; break;
                 case "description": server = server with { Description = String(value, p) }; break;
+                case "dataClass":
+                    var dataClass = String(value, p);
+                    if (dataClass is not null && !DataClassPattern().IsMatch(dataClass))
+                    {
+                        Error(p, $"data class names use lowercase letters, digits, '-' and '_', got '{dataClass}'", Line(value));
+                    }
+
+                    _dataClassLines[name] = Line(value);
+                    server = server with { DataClass = dataClass };
+                    break;
                 default:
-                    Unknown(p, keyNode, "command, args, env, cwd, mode, url, transport, headers, timeout, connectTimeout, idleTimeout, protocolVersion, enabled, description");
+                    Unknown(p, keyNode, "command, args, env, cwd, mode, url, transport, headers, timeout, connectTimeout, idleTimeout, protocolVersion, enabled, description, dataClass");
                     break;
             }
         }
@@ -631,6 +748,9 @@ public sealed partial class ConfigParser
 
     [GeneratedRegex(@"^\d{4}-\d{2}-\d{2}$")]
     private static partial Regex ProtocolVersionPattern();
+
+    [GeneratedRegex(@"^[a-z0-9][a-z0-9_-]{0,63}$")]
+    private static partial Regex DataClassPattern();
 }
 
 /// <summary>The outcome of parsing: a config when there were no errors, and every error found.</summary>

@@ -6,6 +6,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 using Warden.Core.Audit;
+using Warden.Core.Audit.Privacy;
 using Warden.Core.Configuration;
 using Warden.Gateway.Api;
 using Warden.Core.Pipeline;
@@ -39,9 +40,15 @@ public static class WardenGatewayExtensions
         services.TryAddSingleton<ICallerIdentifier, LocalCallerIdentifier>();
         services.TryAddSingleton<IDecisionPoint, AllowAllDecisionPoint>();
         services.TryAddSingleton(sp => new AuditKeyStore(dataDirectory, AuditOrigin(config), sp.GetRequiredService<TimeProvider>(), sp.GetService<ILogger<AuditKeyStore>>()));
+        // Personal fields are sealed per data subject; the master key sits beside the signing key (mode 0600).
+        services.TryAddSingleton(_ => AuditMasterKey.LoadOrCreate(dataDirectory));
+        services.TryAddSingleton(sp => SqliteSubjectKeyStore.Open(AuditDatabasePath(config, dataDirectory), sp.GetRequiredService<AuditMasterKey>(), sp.GetRequiredService<TimeProvider>()));
+        services.TryAddSingleton<ISubjectKeyStore>(sp => sp.GetRequiredService<SqliteSubjectKeyStore>());
+        services.TryAddSingleton(sp => new AuditRecordSealer(sp.GetRequiredService<ISubjectKeyStore>()));
         services.TryAddSingleton<IAuditStore>(sp =>
         {
             var keys = sp.GetRequiredService<AuditKeyStore>();
+            var sealer = sp.GetRequiredService<AuditRecordSealer>();
 
             // The signing key exists from the first start, so its public half can be handed to auditors at once.
             keys.GetSigner();
@@ -53,6 +60,7 @@ public static class WardenGatewayExtensions
                 Origin = AuditOrigin(config),
                 Signer = keys.GetSigner,
                 Time = sp.GetRequiredService<TimeProvider>(),
+                Seal = (record, cancellationToken) => sealer.SealAsync(record, state.Config.Audit.Privacy.EncryptContent, cancellationToken),
             };
             // Opened once, at start-up; a log that cannot be opened stops Warden with the reason.
             return SqliteAuditStore.OpenAsync(AuditDatabasePath(config, dataDirectory), options, sp.GetService<ILogger<SqliteAuditStore>>()).GetAwaiter().GetResult();
@@ -60,6 +68,7 @@ public static class WardenGatewayExtensions
         services.AddHostedService<UpstreamLifetime>();
         services.AddHostedService<ConfigWatcher>();
         services.AddHostedService<SessionSweeper>();
+        services.AddHostedService(sp => new AuditPruner(sp, state, AuditDatabasePath(config, dataDirectory), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<AuditPruner>>()));
         return services;
     }
 
