@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -13,6 +14,7 @@ using Warden.Core.Sessions;
 using Warden.Gateway.Mcp;
 using Warden.Gateway.Pipeline;
 using Warden.Gateway.Security;
+using Warden.Gateway.Telemetry;
 using Warden.Gateway.Upstreams;
 using Warden.Storage.Sqlite;
 
@@ -29,6 +31,8 @@ public static class WardenGatewayExtensions
         services.AddSingleton(state);
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton(new SessionSealer(SessionSealer.LoadOrCreateKey(config.Sessions.Key, Path.Combine(dataDirectory, "session.key"))));
+        services.AddSingleton(sp => new WardenMetrics(sp.GetService<IMeterFactory>()));
+        services.AddSingleton(sp => new TelemetryProviders(config, sp.GetRequiredService<ILogger<TelemetryProviders>>()));
         services.AddSingleton<UpstreamRegistry>();
         services.AddSingleton(sp => new SessionStore(sp.GetRequiredService<SessionSealer>(), sp.GetRequiredService<UpstreamRegistry>(), sp.GetRequiredService<TimeProvider>(), () => state.Config.Sessions));
         services.AddSingleton<Handshake>();
@@ -73,7 +77,9 @@ public static class WardenGatewayExtensions
     public static IEndpointRouteBuilder MapWardenGateway(this WebApplication app)
     {
         // Open the audit log now: a log that cannot be opened stops start-up instead of failing the first call.
-        app.Services.GetRequiredService<IAuditStore>();
+        var audit = app.Services.GetRequiredService<IAuditStore>();
+        app.Services.GetRequiredService<WardenMetrics>().ObserveAudit(audit);
+        var telemetry = app.Services.GetRequiredService<TelemetryProviders>();
         app.UseMiddleware<HostOriginValidation>();
         var handler = app.Services.GetRequiredService<McpHttpHandler>();
         app.MapPost("/mcp", (HttpContext http) => handler.PostAsync(http, null));
@@ -83,6 +89,12 @@ public static class WardenGatewayExtensions
         app.MapGet("/mcp/{server}", (HttpContext http, string server) => handler.GetAsync(http, server));
         app.MapDelete("/mcp/{server}", (HttpContext http, string server) => handler.DeleteAsync(http, server));
         app.MapAuditApi();
+        if (telemetry.Prometheus is { } prometheus)
+        {
+            // Like /readyz and /api/v1: for operators, reached through the loopback binding (and listen.allowedHosts).
+            app.MapGet("/metrics", () => Results.Text(prometheus.Scrape(), "text/plain; version=0.0.4; charset=utf-8"));
+        }
+
         app.MapGet("/healthz", () => Results.Json(new JsonObject { ["status"] = "ok", ["version"] = WardenInfo.Version }));
         app.MapGet("/readyz", (UpstreamRegistry upstreams, SessionStore sessions) =>
         {
@@ -95,9 +107,10 @@ public static class WardenGatewayExtensions
 
             return Results.Json(new JsonObject
             {
-                ["status"] = health.All(h => h.Healthy) ? "ready" : "degraded",
+                ["status"] = health.All(h => h.Healthy) && audit.Unavailable is null && audit.Spooled == 0 ? "ready" : "degraded",
                 ["sessions"] = sessions.Count,
                 ["servers"] = servers,
+                ["audit"] = new JsonObject { ["writable"] = audit.Unavailable is null, ["spooled"] = audit.Spooled, ["error"] = audit.Unavailable },
             });
         });
         return app;
