@@ -7,6 +7,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 using Warden.Core.Audit;
+using Warden.Core.Audit.Spool;
 using Warden.Core.Configuration;
 using Warden.Gateway.Api;
 using Warden.Core.Pipeline;
@@ -58,8 +59,11 @@ public static class WardenGatewayExtensions
                 Signer = keys.GetSigner,
                 Time = sp.GetRequiredService<TimeProvider>(),
             };
-            // Opened once, at start-up; a log that cannot be opened stops Warden with the reason.
-            return SqliteAuditStore.OpenAsync(AuditDatabasePath(config, dataDirectory), options, sp.GetService<ILogger<SqliteAuditStore>>()).GetAwaiter().GetResult();
+            // Opened once, at start-up; a log that cannot be opened stops Warden with the reason. audit.onFailure is
+            // read per record, so a reload can change it; a spool an earlier run left is replayed before serving.
+            var sqlite = SqliteAuditStore.OpenAsync(AuditDatabasePath(config, dataDirectory), options, sp.GetService<ILogger<SqliteAuditStore>>()).GetAwaiter().GetResult();
+            return SpoolingAuditStore.OpenAsync(sqlite, AuditSpoolPath(config, dataDirectory), () => state.Config.Audit.OnFailure, config.Audit.Durability,
+                sp.GetRequiredService<TimeProvider>(), sp.GetService<ILogger<SpoolingAuditStore>>()).GetAwaiter().GetResult();
         });
         services.AddHostedService<UpstreamLifetime>();
         services.AddHostedService<ConfigWatcher>();
@@ -72,6 +76,9 @@ public static class WardenGatewayExtensions
 
     /// <summary>The audit log's SQLite file: <c>audit.database</c>, relative to the data directory unless absolute.</summary>
     public static string AuditDatabasePath(WardenConfig config, string dataDirectory) => Path.Combine(dataDirectory, config.Audit.Database);
+
+    /// <summary>The spool of records the log could not take (audit.onFailure: open), beside the database.</summary>
+    public static string AuditSpoolPath(WardenConfig config, string dataDirectory) => AuditDatabasePath(config, dataDirectory) + ".spool.jsonl";
 
     /// <summary>Adds the middleware and maps /mcp, /mcp/{server}, /healthz and /readyz.</summary>
     public static IEndpointRouteBuilder MapWardenGateway(this WebApplication app)
