@@ -54,10 +54,10 @@ internal sealed class PrometheusExporter : BaseExporter<Metric>, IPullMetricExpo
             return;
         }
 
+        // In the 0.0.4 text format a counter's HELP and TYPE name the sample itself, _total included.
         var name = MetricName(metric.Name, metric.Unit, counter);
-        var family = counter ? name[..^"_total".Length] : name;
-        text.Append("# HELP ").Append(family).Append(' ').Append(EscapeHelp(metric.Description)).Append('\n');
-        text.Append("# TYPE ").Append(family).Append(' ').Append(type).Append('\n');
+        text.Append("# HELP ").Append(name).Append(' ').Append(EscapeHelp(metric.Description)).Append('\n');
+        text.Append("# TYPE ").Append(name).Append(' ').Append(type).Append('\n');
         foreach (ref readonly var point in metric.GetMetricPoints())
         {
             var labels = Labels(point.Tags);

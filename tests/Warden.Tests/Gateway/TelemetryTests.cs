@@ -138,7 +138,8 @@ public sealed class TelemetryTests
         var scrape = PrometheusScrape.Parse(await response.Content.ReadAsStringAsync());
         var server = $"warden_server={name}";
 
-        Assert.Equal("counter", scrape.Types["warden_calls"]);
+        Assert.Equal("counter", scrape.Types["warden_calls_total"]);
+        Assert.Equal("gauge", scrape.Types["warden_upstream_up"]);
         Assert.Equal(3, scrape.Sum("warden_calls_total", server, "mcp_method_name=tools/call", "gen_ai_tool_name=slow_echo", "warden_outcome=ok"));
         Assert.Equal(1, scrape.Sum("warden_calls_total", server, "gen_ai_tool_name=test_error_handling", "warden_outcome=error"));
         Assert.Equal(1, scrape.Sum("warden_calls_total", server, "gen_ai_tool_name=echo_trace_context", "warden_outcome=denied"));
