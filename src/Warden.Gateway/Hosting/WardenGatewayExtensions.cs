@@ -1,4 +1,3 @@
-using System.Diagnostics.Metrics;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -32,7 +31,7 @@ public static class WardenGatewayExtensions
         services.AddSingleton(state);
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton(new SessionSealer(SessionSealer.LoadOrCreateKey(config.Sessions.Key, Path.Combine(dataDirectory, "session.key"))));
-        services.AddSingleton(sp => new WardenMetrics(sp.GetService<IMeterFactory>()));
+        services.AddSingleton<WardenMetrics>();
         services.AddSingleton(sp => new TelemetryProviders(config, sp.GetRequiredService<ILogger<TelemetryProviders>>()));
         services.AddSingleton<UpstreamRegistry>();
         services.AddSingleton(sp => new SessionStore(sp.GetRequiredService<SessionSealer>(), sp.GetRequiredService<UpstreamRegistry>(), sp.GetRequiredService<TimeProvider>(), () => state.Config.Sessions));
@@ -78,7 +77,7 @@ public static class WardenGatewayExtensions
     public static string AuditDatabasePath(WardenConfig config, string dataDirectory) => Path.Combine(dataDirectory, config.Audit.Database);
 
     /// <summary>The spool of records the log could not take (audit.onFailure: open), beside the database.</summary>
-    public static string AuditSpoolPath(WardenConfig config, string dataDirectory) => AuditDatabasePath(config, dataDirectory) + ".spool.jsonl";
+    public static string AuditSpoolPath(WardenConfig config, string dataDirectory) => SpoolingAuditStore.SpoolPathFor(AuditDatabasePath(config, dataDirectory));
 
     /// <summary>Adds the middleware and maps /mcp, /mcp/{server}, /healthz and /readyz.</summary>
     public static IEndpointRouteBuilder MapWardenGateway(this WebApplication app)

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using Warden.Core.Audit;
@@ -9,7 +10,10 @@ namespace Warden.Gateway.Telemetry;
 
 /// <summary>
 /// Warden's meter and its instruments. A measurement nobody listens to costs a flag check, so callers record
-/// unconditionally; tags are only built when an instrument is enabled.
+/// unconditionally; tags are only built when an instrument is enabled. The meter and instruments are
+/// process-wide and never disposed, as the SDK's conventions have it: an instrument disposed under a meter
+/// provider ends the metric it shares with every other instrument of the same name, and tests start several
+/// Wardens in one process. Each Warden adds its own upstreams and audit store to the gauges while it lives.
 /// </summary>
 internal sealed class WardenMetrics : IDisposable
 {
@@ -19,46 +23,54 @@ internal sealed class WardenMetrics : IDisposable
     // An audit append is a queue hop and a group commit: sub-millisecond to a few milliseconds when healthy.
     private static readonly double[] AuditBuckets = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
 
-    private readonly Meter _meter;
-    private readonly Counter<long> _calls;
-    private readonly Counter<long> _denials;
-    private readonly Histogram<double> _serverDuration;
-    private readonly Histogram<double> _clientDuration;
-    private readonly Histogram<double> _auditWrite;
-    private int _upstreamsObserved;
-    private int _auditObserved;
+    private static readonly ConcurrentDictionary<WardenMetrics, byte> Live = new();
+    private static readonly Meter Meter = new(WardenDiagnostics.Name, WardenInfo.Version);
+    private static readonly Counter<long> Calls = Meter.CreateCounter<long>("warden.calls", "{call}",
+        "Client requests Warden handled, by server, method, tool or prompt, and outcome (ok, error, denied, audit_unavailable).");
+    private static readonly Counter<long> Denials = Meter.CreateCounter<long>("warden.denials", "{call}", "Client requests the policy denied, by server, method, tool and rule.");
+    private static readonly Histogram<double> ServerDuration = Meter.CreateHistogram("mcp.server.operation.duration", "s",
+        "Duration of client requests as Warden served them, from receipt to response (audit record included).", advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = OperationBuckets });
+    private static readonly Histogram<double> ClientDuration = Meter.CreateHistogram("mcp.client.operation.duration", "s",
+        "Duration of requests Warden sent to upstream servers, until their response.", advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = OperationBuckets });
+    private static readonly Histogram<double> AuditWriteDuration = Meter.CreateHistogram("warden.audit.write.duration", "s",
+        "How long a call waited for its audit record to be written (queue and group commit, or spool).", advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = AuditBuckets });
 
-    public WardenMetrics(IMeterFactory? meterFactory = null)
+    static WardenMetrics()
     {
-        _meter = meterFactory?.Create(WardenDiagnostics.Name, WardenInfo.Version) ?? new Meter(WardenDiagnostics.Name, WardenInfo.Version);
-        _calls = _meter.CreateCounter<long>("warden.calls", "{call}", "Client requests Warden handled, by server, method, tool or prompt, and outcome (ok, error, denied, audit_unavailable).");
-        _denials = _meter.CreateCounter<long>("warden.denials", "{call}", "Client requests the policy denied, by server, method, tool and rule.");
-        _serverDuration = _meter.CreateHistogram("mcp.server.operation.duration", "s", "Duration of client requests as Warden served them, from receipt to response (audit record included).",
-            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = OperationBuckets });
-        _clientDuration = _meter.CreateHistogram("mcp.client.operation.duration", "s", "Duration of requests Warden sent to upstream servers, until their response.",
-            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = OperationBuckets });
-        _auditWrite = _meter.CreateHistogram("warden.audit.write.duration", "s", "How long a call waited for its audit record to be written (queue and group commit, or spool).",
-            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = AuditBuckets });
+        Meter.CreateObservableGauge("warden.upstream.up", () => Upstreams(h => h.Healthy ? 1 : 0), "{server}",
+            "1 while an upstream server is healthy (its last start or connection succeeded), 0 while it is failing.");
+        Meter.CreateObservableGauge("warden.upstream.connections", () => Upstreams(h => h.Connections), "{connection}",
+            "Open connections to each upstream server (stdio processes or HTTP sessions).");
+        Meter.CreateObservableGauge("warden.audit.queue.depth", () => Audit(s => s.QueueDepth), "{record}", "Audit records waiting to be committed.");
+        Meter.CreateObservableGauge("warden.audit.spooled", () => Audit(s => s.Spooled), "{record}",
+            "Audit records kept in the local spool file until the log can be written (audit.onFailure: open).");
+        Meter.CreateObservableGauge("warden.audit.writable", () => Audit(s => s.Unavailable is null && s.Spooled == 0 ? 1 : 0), "{log}",
+            "1 while the audit log can be written directly, 0 while calls are refused or spooled.");
     }
+
+    private Func<IReadOnlyList<UpstreamHealth>>? _health;
+    private IAuditStore? _audit;
+
+    public WardenMetrics() => Live[this] = 0;
 
     /// <summary>One client request, at its end.</summary>
     public void Call(in CallTags call, CallOutcome outcome, string? errorType, TimeSpan elapsed, string? deniedBy)
     {
-        if (_calls.Enabled)
+        if (Calls.Enabled)
         {
             var tags = call.Base();
             tags.Add(WardenOutcome, Name(outcome));
-            _calls.Add(1, tags);
+            Calls.Add(1, tags);
         }
 
-        if (outcome == CallOutcome.Denied && _denials.Enabled)
+        if (outcome == CallOutcome.Denied && Denials.Enabled)
         {
             var tags = call.Base();
             tags.Add(WardenRule, deniedBy ?? "");
-            _denials.Add(1, tags);
+            Denials.Add(1, tags);
         }
 
-        if (_serverDuration.Enabled)
+        if (ServerDuration.Enabled)
         {
             var tags = call.Base();
             if (call.ProtocolVersion is { } version)
@@ -71,14 +83,14 @@ internal sealed class WardenMetrics : IDisposable
                 tags.Add(ErrorType, errorType);
             }
 
-            _serverDuration.Record(elapsed.TotalSeconds, tags);
+            ServerDuration.Record(elapsed.TotalSeconds, tags);
         }
     }
 
     /// <summary>One request to an upstream, at its end.</summary>
     public void UpstreamCall(in CallTags call, string transport, string? errorType, TimeSpan elapsed)
     {
-        if (!_clientDuration.Enabled)
+        if (!ClientDuration.Enabled)
         {
             return;
         }
@@ -90,47 +102,29 @@ internal sealed class WardenMetrics : IDisposable
             tags.Add(ErrorType, errorType);
         }
 
-        _clientDuration.Record(elapsed.TotalSeconds, tags);
+        ClientDuration.Record(elapsed.TotalSeconds, tags);
     }
 
     /// <summary>One audit append as the call saw it.</summary>
     public void AuditWrite(AuditAppendResult result, TimeSpan elapsed)
     {
-        if (_auditWrite.Enabled)
+        if (AuditWriteDuration.Enabled)
         {
-            _auditWrite.Record(elapsed.TotalSeconds, new KeyValuePair<string, object?>(WardenAuditOutcome, !result.Succeeded ? "failed" : result.Spooled ? "spooled" : "stored"));
+            AuditWriteDuration.Record(elapsed.TotalSeconds, new KeyValuePair<string, object?>(WardenAuditOutcome, !result.Succeeded ? "failed" : result.Spooled ? "spooled" : "stored"));
         }
     }
 
-    /// <summary>Publishes upstream health as gauges (once; the registry calls this when it is created).</summary>
-    public void ObserveUpstreams(Func<IReadOnlyList<UpstreamHealth>> health)
-    {
-        if (Interlocked.Exchange(ref _upstreamsObserved, 1) == 1)
-        {
-            return;
-        }
+    /// <summary>Adds this Warden's upstreams to the health gauges (the registry calls this when it is created).</summary>
+    public void ObserveUpstreams(Func<IReadOnlyList<UpstreamHealth>> health) => _health = health;
 
-        _meter.CreateObservableGauge("warden.upstream.up", () => health().Select(h => new Measurement<int>(h.Healthy ? 1 : 0, Server(h))), "{server}",
-            "1 while an upstream server is healthy (its last start or connection succeeded), 0 while it is failing.");
-        _meter.CreateObservableGauge("warden.upstream.connections", () => health().Select(h => new Measurement<int>(h.Connections, Server(h))), "{connection}",
-            "Open connections to each upstream server (stdio processes or HTTP sessions).");
-    }
+    /// <summary>Adds this Warden's audit store to the queue-depth, spool and availability gauges.</summary>
+    public void ObserveAudit(IAuditStore store) => _audit = store;
 
-    /// <summary>Publishes the audit store's queue depth, spool size and availability as gauges (once).</summary>
-    public void ObserveAudit(IAuditStore store)
-    {
-        if (Interlocked.Exchange(ref _auditObserved, 1) == 1)
-        {
-            return;
-        }
+    private static IEnumerable<Measurement<int>> Upstreams(Func<UpstreamHealth, int> value) =>
+        Live.Keys.SelectMany(m => m._health?.Invoke() ?? []).Select(h => new Measurement<int>(value(h), new(WardenServer, h.Name), new(WardenUpstreamKind, h.Kind)));
 
-        _meter.CreateObservableGauge("warden.audit.queue.depth", () => store.QueueDepth, "{record}", "Audit records waiting to be committed.");
-        _meter.CreateObservableGauge("warden.audit.spooled", () => store.Spooled, "{record}", "Audit records kept in the local spool file until the log can be written (audit.onFailure: open).");
-        _meter.CreateObservableGauge("warden.audit.writable", () => store.Unavailable is null && store.Spooled == 0 ? 1 : 0, "{log}", "1 while the audit log can be written directly, 0 while calls are refused or spooled.");
-    }
-
-    private static KeyValuePair<string, object?>[] Server(UpstreamHealth health) =>
-        [new(WardenServer, health.Name), new(WardenUpstreamKind, health.Kind)];
+    private static IEnumerable<Measurement<long>> Audit(Func<IAuditStore, long> value) =>
+        Live.Keys.Where(m => m._audit is not null).Select(m => new Measurement<long>(value(m._audit!)));
 
     private static string Name(CallOutcome outcome) => outcome switch
     {
@@ -140,7 +134,7 @@ internal sealed class WardenMetrics : IDisposable
         _ => "audit_unavailable",
     };
 
-    public void Dispose() => _meter.Dispose();
+    public void Dispose() => Live.TryRemove(this, out _);
 }
 
 /// <summary>The attributes that identify a call in metrics: method, server, tool or prompt, protocol version.</summary>

@@ -63,6 +63,16 @@ public sealed partial class SpoolingAuditStore : IAuditStore
     /// <summary>The spool file (beside the database).</summary>
     public string SpoolPath => _spool.Path;
 
+    /// <summary>Where the spool of the log in <paramref name="databasePath"/> lives: beside it, <c>warden.db.spool.jsonl</c>.</summary>
+    public static string SpoolPathFor(string databasePath) => databasePath + ".spool.jsonl";
+
+    /// <summary>How many records wait in the spool at <paramref name="spoolPath"/> (0 when there is none), for tools that only read.</summary>
+    public static long CountSpooled(string spoolPath)
+    {
+        using var spool = new AuditSpool(spoolPath, fsync: false);
+        return spool.Count();
+    }
+
     public string? Unavailable => _mode() == AuditFailureMode.Open
         ? _spoolError
         : _spooling ? $"Audit records spooled earlier are being replayed into the log ({Spooled} left in {_spool.Path}); calls are refused until they are in, because audit.onFailure is closed." : _inner.Unavailable;
