@@ -58,8 +58,8 @@ internal sealed partial class TelemetryProviders : IDisposable
 
         if (otlp is not null)
         {
-            // The endpoint without any user:password part; header values are credentials and never logged.
-            var endpoint = new UriBuilder(otlp.Endpoint) { UserName = "", Password = "" }.Uri;
+            // The endpoint without user:password or query (either may hold a credential); header values are never logged.
+            var endpoint = new UriBuilder(otlp.Endpoint) { UserName = "", Password = "", Query = "" }.Uri;
             LogOtlp(logger, otlp.Traces ? "traces" : "no traces", otlp.Metrics ? "metrics" : "no metrics", otlp.Protocol == OtlpProtocol.Grpc ? "grpc" : "http/protobuf", endpoint, otlp.Headers.Count);
         }
     }
