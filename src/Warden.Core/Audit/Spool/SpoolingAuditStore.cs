@@ -133,7 +133,7 @@ public sealed partial class SpoolingAuditStore : IAuditStore
             if (!_spooling)
             {
                 _spooling = true;
-                LogSpooling(_logger, failure ?? "", _spool.Path);
+                LogSpooling(_logger, _spool.Path, failure ?? "");
             }
 
             return new AuditAppendResult(record, null, Spooled: true);
@@ -250,8 +250,8 @@ public sealed partial class SpoolingAuditStore : IAuditStore
         _stop.Dispose();
     }
 
-    [LoggerMessage(EventId = 5101, Level = LogLevel.Critical, Message = "Audit log cannot be written ({Reason}). audit.onFailure is open: calls are served and their records spooled to {Path} until the log can be written again.")]
-    private static partial void LogSpooling(ILogger logger, string reason, string path);
+    [LoggerMessage(EventId = 5101, Level = LogLevel.Critical, Message = "Audit log cannot be written; because audit.onFailure is open, calls are still served and their records are spooled to {Path} until it can be. The store reported: {Reason}")]
+    private static partial void LogSpooling(ILogger logger, string path, string reason);
 
     [LoggerMessage(EventId = 5102, Level = LogLevel.Warning, Message = "Replayed {Count} spooled audit records into the log in order; {Path} removed. Records are written directly again.")]
     private static partial void LogReplayed(ILogger logger, int count, string path);
