@@ -85,6 +85,8 @@ public sealed partial class SqliteAuditStore : IAuditStore
 
     public string? Unavailable => _unavailable;
 
+    public int QueueDepth => _queue.Reader.Count;
+
     public async ValueTask<AuditAppendResult> AppendAsync(AuditRecord record, CancellationToken cancellationToken)
     {
         if (_unavailable is { } reason)

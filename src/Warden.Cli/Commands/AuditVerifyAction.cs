@@ -1,4 +1,5 @@
 using Warden.Core.Audit;
+using Warden.Core.Audit.Spool;
 
 namespace Warden.Cli.Commands;
 
@@ -37,6 +38,12 @@ internal static class AuditVerifyAction
         {
             Console.Out.WriteLine($"  seq {result.CheckpointSize + 1}..{result.RecordsVerified} come after the last signed checkpoint: the hash chain covers them, "
                 + "but removing them would not show until the next checkpoint (or against a checkpoint saved later, with --from)");
+        }
+
+        if (SpoolingAuditStore.CountSpooled(SpoolingAuditStore.SpoolPathFor(log.DatabasePath)) is > 0 and var spooled)
+        {
+            Console.Out.WriteLine($"  {spooled} more records wait in {SpoolingAuditStore.SpoolPathFor(log.DatabasePath)} (audit.onFailure: open): they are not in the log yet, "
+                + "and get their seq and hashes when Warden replays them into it");
         }
 
         return saved is null ? 0 : await CheckConsistencyAsync(log, saved, savedCheckpoint!.FullName, result.RecordsVerified, cancellationToken);

@@ -78,7 +78,8 @@ public sealed partial class ConfigParser
                 case "limits": config = config with { Limits = ParseLimits(value, "limits") }; break;
                 case "audit": config = config with { Audit = ParseAudit(value, "audit") }; break;
                 case "servers": config = config with { Servers = ParseServers(value, "servers") }; break;
-                default: Unknown(key, keyNode, "listen, sessions, limits, audit, servers"); break;
+                case "telemetry": config = config with { Telemetry = ParseTelemetry(value, "telemetry") }; break;
+                default: Unknown(key, keyNode, "listen, sessions, limits, audit, servers, telemetry"); break;
             }
         }
 
@@ -185,6 +186,9 @@ public sealed partial class ConfigParser
                     }
 
                     break;
+                case "onFailure":
+                    audit = audit with { OnFailure = Enum<AuditFailureMode>(value, p, ("closed", AuditFailureMode.Closed), ("open", AuditFailureMode.Open)) ?? audit.OnFailure };
+                    break;
                 case "checkpointEvery": audit = audit with { CheckpointEvery = (int)(Integer(value, p, 1, 10_000_000) ?? audit.CheckpointEvery) }; break;
                 case "checkpointInterval": audit = audit with { CheckpointInterval = Duration(value, p) ?? audit.CheckpointInterval }; break;
                 case "maxOutputChars": audit = audit with { MaxOutputChars = (int)(Integer(value, p, 0, 100_000_000) ?? audit.MaxOutputChars) }; break;
@@ -193,7 +197,7 @@ public sealed partial class ConfigParser
                 case "operations": audit = audit with { Operations = ParseOperations(value, p) }; break;
                 case "retention": audit = audit with { Retention = ParseRetention(value, p) }; break;
                 case "privacy": audit = audit with { Privacy = ParsePrivacy(value, p) }; break;
-                default: Unknown(p, keyNode, "database, durability, checkpointEvery, checkpointInterval, maxOutputChars, origin, extract, operations, retention, privacy"); break;
+                default: Unknown(p, keyNode, "database, durability, onFailure, checkpointEvery, checkpointInterval, maxOutputChars, origin, extract, operations, retention, privacy"); break;
             }
         }
 
@@ -301,6 +305,113 @@ public sealed partial class ConfigParser
                 Error($"servers.{server.Name}.dataClass", $"'{dataClass}' has no retention rule in audit.retention.dataClasses ({known}); add one, e.g. `{dataClass}: 6y`, or fix the name", _dataClassLines.GetValueOrDefault(server.Name));
             }
         }
+    }
+
+    private TelemetryConfig ParseTelemetry(YamlNode node, string path)
+    {
+        var telemetry = new TelemetryConfig();
+        foreach (var (key, value, keyNode) in Entries(node, path))
+        {
+            var p = $"{path}.{key}";
+            switch (key)
+            {
+                case "serviceName":
+                    var name = String(value, p);
+                    if (string.IsNullOrWhiteSpace(name))
+                    {
+                        Error(p, "must name the service as your tracing backend should show it, e.g. warden", Line(value));
+                    }
+                    else
+                    {
+                        telemetry = telemetry with { ServiceName = name };
+                    }
+
+                    break;
+                case "prometheus": telemetry = telemetry with { Prometheus = Boolean(value, p) ?? telemetry.Prometheus }; break;
+                case "otlp": telemetry = telemetry with { Otlp = ParseOtlp(value, p) }; break;
+                default: Unknown(p, keyNode, "serviceName, prometheus, otlp"); break;
+            }
+        }
+
+        return telemetry;
+    }
+
+    private OtlpConfig? ParseOtlp(YamlNode node, string path)
+    {
+        Uri? endpoint = null;
+        var otlp = new OtlpConfig { Endpoint = new Uri("http://localhost:4317") };
+        foreach (var (key, value, keyNode) in Entries(node, path))
+        {
+            var p = $"{path}.{key}";
+            switch (key)
+            {
+                case "endpoint":
+                    var url = String(value, p);
+                    if (!Uri.TryCreate(url, UriKind.Absolute, out endpoint) || (endpoint.Scheme != "http" && endpoint.Scheme != "https"))
+                    {
+                        Error(p, $"must be the collector's absolute http(s) URL such as http://otel-collector:4317, got '{url}'", Line(value));
+                        endpoint = null;
+                    }
+
+                    break;
+                case "protocol":
+                    otlp = otlp with { Protocol = Enum<OtlpProtocol>(value, p, ("grpc", OtlpProtocol.Grpc), ("http/protobuf", OtlpProtocol.HttpProtobuf)) ?? otlp.Protocol };
+                    break;
+                case "headers":
+                    var headers = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+                    foreach (var (header, headerValue) in StringMap(value, p))
+                    {
+                        // Only the name is echoed: the value is usually a credential.
+                        if (!HeaderNamePattern().IsMatch(header))
+                        {
+                            Error($"{p}.{header}", "is not a valid HTTP header name (letters, digits and !#$%&'*+-.^_`|~)", Line(value));
+                        }
+                        else if (headerValue.Any(c => c is '\r' or '\n'))
+                        {
+                            Error($"{p}.{header}", "must be a single line (the value is not shown here because it may be a secret)", Line(value));
+                        }
+                        else
+                        {
+                            headers[header] = headerValue;
+                        }
+                    }
+
+                    otlp = otlp with { Headers = headers };
+                    break;
+                case "traces": otlp = otlp with { Traces = Boolean(value, p) ?? otlp.Traces }; break;
+                case "metrics": otlp = otlp with { Metrics = Boolean(value, p) ?? otlp.Metrics }; break;
+                case "metricsInterval": otlp = otlp with { MetricsInterval = Duration(value, p) ?? otlp.MetricsInterval }; break;
+                case "timeout": otlp = otlp with { Timeout = Duration(value, p) ?? otlp.Timeout }; break;
+                case "sampleRatio":
+                    var text = String(value, p);
+                    if (text is not null)
+                    {
+                        if (double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var ratio) && ratio is >= 0 and <= 1)
+                        {
+                            otlp = otlp with { SampleRatio = ratio };
+                        }
+                        else
+                        {
+                            Error(p, $"must be a number from 0 to 1 (the share of new traces recorded), got '{text}'", Line(value));
+                        }
+                    }
+
+                    break;
+                default: Unknown(p, keyNode, "endpoint, protocol, headers, traces, metrics, metricsInterval, timeout, sampleRatio"); break;
+            }
+        }
+
+        if (endpoint is null)
+        {
+            if (!_errors.Any(e => e.Path == $"{path}.endpoint"))
+            {
+                Error($"{path}.endpoint", "is required: the collector's URL, e.g. http://otel-collector:4317 (grpc) or http://otel-collector:4318 (http/protobuf)", Line(node));
+            }
+
+            return null;
+        }
+
+        return otlp with { Endpoint = endpoint };
     }
 
     private List<ExtractRule> ParseExtract(YamlNode node, string path)
@@ -745,6 +856,9 @@ public sealed partial class ConfigParser
 
     [GeneratedRegex(@"\$\{(?<name>[A-Za-z_][A-Za-z0-9_]*)(:-(?<default>[^}]*))?\}")]
     private static partial Regex VariablePattern();
+
+    [GeneratedRegex(@"^[A-Za-z0-9!#$%&'*+\-.^_`|~]+$")]
+    private static partial Regex HeaderNamePattern();
 
     [GeneratedRegex(@"^\d{4}-\d{2}-\d{2}$")]
     private static partial Regex ProtocolVersionPattern();

@@ -7,6 +7,7 @@ public sealed record WardenConfig
     public SessionConfig Sessions { get; init; } = new();
     public LimitsConfig Limits { get; init; } = new();
     public AuditConfig Audit { get; init; } = new();
+    public TelemetryConfig Telemetry { get; init; } = new();
 
     /// <summary>Upstream MCP servers by name, in file order.</summary>
     public IReadOnlyDictionary<string, ServerConfig> Servers { get; init; } = new Dictionary<string, ServerConfig>(StringComparer.Ordinal);
@@ -54,6 +55,9 @@ public sealed record AuditConfig
 
     /// <summary>sync: a response waits until its record is durable (group commit); batched: it does not.</summary>
     public AuditDurability Durability { get; init; } = AuditDurability.Sync;
+
+    /// <summary>closed: calls are refused while the log cannot be written; open: they are served and their records spooled.</summary>
+    public AuditFailureMode OnFailure { get; init; } = AuditFailureMode.Closed;
 
     /// <summary>A signed checkpoint after this many records...</summary>
     public int CheckpointEvery { get; init; } = 1000;

@@ -7,6 +7,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 using Warden.Core.Audit;
 using Warden.Core.Audit.Privacy;
+using Warden.Core.Audit.Spool;
 using Warden.Core.Configuration;
 using Warden.Gateway.Api;
 using Warden.Core.Pipeline;
@@ -14,6 +15,7 @@ using Warden.Core.Sessions;
 using Warden.Gateway.Mcp;
 using Warden.Gateway.Pipeline;
 using Warden.Gateway.Security;
+using Warden.Gateway.Telemetry;
 using Warden.Gateway.Upstreams;
 using Warden.Storage.Sqlite;
 
@@ -30,6 +32,8 @@ public static class WardenGatewayExtensions
         services.AddSingleton(state);
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton(new SessionSealer(SessionSealer.LoadOrCreateKey(config.Sessions.Key, Path.Combine(dataDirectory, "session.key"))));
+        services.AddSingleton<WardenMetrics>();
+        services.AddSingleton(sp => new TelemetryProviders(config, sp.GetRequiredService<ILogger<TelemetryProviders>>()));
         services.AddSingleton<UpstreamRegistry>();
         services.AddSingleton(sp => new SessionStore(sp.GetRequiredService<SessionSealer>(), sp.GetRequiredService<UpstreamRegistry>(), sp.GetRequiredService<TimeProvider>(), () => state.Config.Sessions));
         services.AddSingleton<Handshake>();
@@ -62,8 +66,11 @@ public static class WardenGatewayExtensions
                 Time = sp.GetRequiredService<TimeProvider>(),
                 Seal = (record, cancellationToken) => sealer.SealAsync(record, state.Config.Audit.Privacy.EncryptContent, cancellationToken),
             };
-            // Opened once, at start-up; a log that cannot be opened stops Warden with the reason.
-            return SqliteAuditStore.OpenAsync(AuditDatabasePath(config, dataDirectory), options, sp.GetService<ILogger<SqliteAuditStore>>()).GetAwaiter().GetResult();
+            // Opened once, at start-up; a log that cannot be opened stops Warden with the reason. audit.onFailure is
+            // read per record, so a reload can change it; a spool an earlier run left is replayed before serving.
+            var sqlite = SqliteAuditStore.OpenAsync(AuditDatabasePath(config, dataDirectory), options, sp.GetService<ILogger<SqliteAuditStore>>()).GetAwaiter().GetResult();
+            return SpoolingAuditStore.OpenAsync(sqlite, AuditSpoolPath(config, dataDirectory), () => state.Config.Audit.OnFailure, config.Audit.Durability,
+                sp.GetRequiredService<TimeProvider>(), sp.GetService<ILogger<SpoolingAuditStore>>()).GetAwaiter().GetResult();
         });
         services.AddHostedService<UpstreamLifetime>();
         services.AddHostedService<ConfigWatcher>();
@@ -78,11 +85,16 @@ public static class WardenGatewayExtensions
     /// <summary>The audit log's SQLite file: <c>audit.database</c>, relative to the data directory unless absolute.</summary>
     public static string AuditDatabasePath(WardenConfig config, string dataDirectory) => Path.Combine(dataDirectory, config.Audit.Database);
 
+    /// <summary>The spool of records the log could not take (audit.onFailure: open), beside the database.</summary>
+    public static string AuditSpoolPath(WardenConfig config, string dataDirectory) => SpoolingAuditStore.SpoolPathFor(AuditDatabasePath(config, dataDirectory));
+
     /// <summary>Adds the middleware and maps /mcp, /mcp/{server}, /healthz and /readyz.</summary>
     public static IEndpointRouteBuilder MapWardenGateway(this WebApplication app)
     {
         // Open the audit log now: a log that cannot be opened stops start-up instead of failing the first call.
-        app.Services.GetRequiredService<IAuditStore>();
+        var audit = app.Services.GetRequiredService<IAuditStore>();
+        app.Services.GetRequiredService<WardenMetrics>().ObserveAudit(audit);
+        var telemetry = app.Services.GetRequiredService<TelemetryProviders>();
         app.UseMiddleware<HostOriginValidation>();
         var handler = app.Services.GetRequiredService<McpHttpHandler>();
         app.MapPost("/mcp", (HttpContext http) => handler.PostAsync(http, null));
@@ -92,6 +104,12 @@ public static class WardenGatewayExtensions
         app.MapGet("/mcp/{server}", (HttpContext http, string server) => handler.GetAsync(http, server));
         app.MapDelete("/mcp/{server}", (HttpContext http, string server) => handler.DeleteAsync(http, server));
         app.MapAuditApi();
+        if (telemetry.Prometheus is { } prometheus)
+        {
+            // Like /readyz and /api/v1: for operators, reached through the loopback binding (and listen.allowedHosts).
+            app.MapGet("/metrics", () => Results.Text(prometheus.Scrape(), "text/plain; version=0.0.4; charset=utf-8"));
+        }
+
         app.MapGet("/healthz", () => Results.Json(new JsonObject { ["status"] = "ok", ["version"] = WardenInfo.Version }));
         app.MapGet("/readyz", (UpstreamRegistry upstreams, SessionStore sessions) =>
         {
@@ -104,9 +122,10 @@ public static class WardenGatewayExtensions
 
             return Results.Json(new JsonObject
             {
-                ["status"] = health.All(h => h.Healthy) ? "ready" : "degraded",
+                ["status"] = health.All(h => h.Healthy) && audit.Unavailable is null && audit.Spooled == 0 ? "ready" : "degraded",
                 ["sessions"] = sessions.Count,
                 ["servers"] = servers,
+                ["audit"] = new JsonObject { ["writable"] = audit.Unavailable is null, ["spooled"] = audit.Spooled, ["error"] = audit.Unavailable },
             });
         });
         return app;

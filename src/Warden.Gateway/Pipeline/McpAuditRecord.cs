@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json.Nodes;
 using ModelContextProtocol.Protocol;
 using Warden.Core.Audit;
@@ -11,7 +10,7 @@ namespace Warden.Gateway.Pipeline;
 /// <summary>Turns one MCP request, its decision and its response into an audit record.</summary>
 internal static class McpAuditRecord
 {
-    public static AuditRecord Create(McpAction action, Decision decision, JsonRpcMessageWithId response, DateTimeOffset startedAt, TimeSpan duration, int maxOutputChars, TimeProvider time, ResourceExtractor? extractor = null) => new()
+    public static AuditRecord Create(McpAction action, Decision decision, JsonRpcMessageWithId response, DateTimeOffset startedAt, TimeSpan duration, int maxOutputChars, TimeProvider time, string? traceId, ResourceExtractor? extractor = null) => new()
     {
         Id = AuditRecord.NewId(time),
         Timestamp = startedAt,
@@ -19,7 +18,7 @@ internal static class McpAuditRecord
         Source = AuditSource.Mcp,
         SessionId = action.SessionId,
         RequestId = action.RequestId,
-        TraceId = Activity.Current?.TraceId.ToHexString(),
+        TraceId = traceId,
         Input = new AuditInput { Method = action.Method, Name = action.Name, Server = action.Server, Arguments = action.Arguments },
         Output = Output(response, maxOutputChars),
         DataAccessed = DataAccessed(action, response, extractor ?? ResourceExtractor.Default),

@@ -40,6 +40,7 @@ public static class TestServerMcp
             .WithTools([JsonSchemaTool.Create(), .. FillerTools.Create(options.FillerToolCount)])
             .WithTools<FaultTools>()
             .WithTools<RoundTripTools>()
+            .WithTools<TraceContextTools>()
             .WithTools<ChangeTools>()
             .WithPrompts<ConformancePrompts>()
             .WithPrompts<InputRequiredPrompts>()

@@ -28,8 +28,11 @@ internal sealed class WardenHost : IAsyncDisposable
 
     public IServiceProvider Services => _app.Services;
 
-    /// <summary>Starts Warden; <paramref name="time"/> replaces the system clock (e.g. to let sessions go idle at once).</summary>
-    public static async Task<WardenHost> StartAsync(WardenConfig config, string? dataDirectory = null, TimeProvider? time = null)
+    /// <summary>
+    /// Starts Warden; <paramref name="time"/> replaces the system clock (e.g. to let sessions go idle at once) and
+    /// <paramref name="services"/> registers replacements (a decision point, say) before Warden's own services.
+    /// </summary>
+    public static async Task<WardenHost> StartAsync(WardenConfig config, string? dataDirectory = null, TimeProvider? time = null, Action<IServiceCollection>? services = null)
     {
         dataDirectory ??= Directory.CreateTempSubdirectory("warden-test-").FullName;
         var builder = WebApplication.CreateSlimBuilder();
@@ -42,6 +45,7 @@ internal sealed class WardenHost : IAsyncDisposable
             builder.Services.AddSingleton(time);
         }
 
+        services?.Invoke(builder.Services);
         builder.Services.AddWardenGateway(config, dataDirectory);
         var app = builder.Build();
         app.MapWardenGateway();
@@ -50,11 +54,11 @@ internal sealed class WardenHost : IAsyncDisposable
         return new WardenHost(app, address.TrimEnd('/'), dataDirectory);
     }
 
-    public static Task<WardenHost> StartAsync(string yaml, string? dataDirectory = null, TimeProvider? time = null)
+    public static Task<WardenHost> StartAsync(string yaml, string? dataDirectory = null, TimeProvider? time = null, Action<IServiceCollection>? services = null)
     {
         var result = ConfigParser.Parse(yaml);
         Assert.True(result.IsValid, string.Join("\n", result.Errors));
-        return StartAsync(result.Config!, dataDirectory, time);
+        return StartAsync(result.Config!, dataDirectory, time, services);
     }
 
     public Task<McpClient> ConnectAsync(string path = "/mcp", McpClientOptions? options = null) =>
