@@ -7,6 +7,7 @@
 #   ENV_B="DOTNET_gcServer=1" bench/cpu-per-call.sh          # one build, two environments
 #
 # Environment (defaults in brackets): WARDEN_A, WARDEN_B [src/Warden.Cli build]  ENV_A, ENV_B [none]
+#   YAML_A, YAML_B [none]: warden.yaml sections appended for that side only, e.g. YAML_B=$'telemetry:\n  prometheus: false\n'
 #   CONCURRENCY [16]  DURATION [6] seconds  WARMUP [3] seconds  ROUNDS [5]  ENDPOINT [test] | teststdio
 # Round 0 (JIT warm-up of both Wardens) is run and not reported. For each round and build it prints calls/s,
 # p50 and CPU milliseconds per call of Warden, of the upstream (stdio children included) and of the load
@@ -82,17 +83,18 @@ YAML
 declare -A PORT WARDEN_PID
 for side in A B; do
   PORT[$side]=$((20000 + RANDOM % 20000))
-  binary=WARDEN_$side environment=ENV_$side
+  binary=WARDEN_$side environment=ENV_$side yaml=YAML_$side
+  { cat "$RUN_DIR/warden.yaml"; printf '%s\n' "${!yaml:-}"; } >"$RUN_DIR/warden-$side.yaml"
   # shellcheck disable=SC2086 # ENV_x is a list of NAME=VALUE words
-  start "warden-$side" env ${!environment:-} "${!binary}" serve --config "$RUN_DIR/warden.yaml" --data "$RUN_DIR/data-$side" --urls "http://127.0.0.1:${PORT[$side]}"
+  start "warden-$side" env ${!environment:-} "${!binary}" serve --config "$RUN_DIR/warden-$side.yaml" --data "$RUN_DIR/data-$side" --urls "http://127.0.0.1:${PORT[$side]}"
   WARDEN_PID[$side]=$STARTED_PID
 done
 for side in A B; do
   for _ in $(seq 150); do (exec 3<>"/dev/tcp/127.0.0.1/${PORT[$side]}") 2>/dev/null && break; sleep 0.2; done
 done
 
-echo "A: ${WARDEN_A} ${ENV_A:-}"
-echo "B: ${WARDEN_B} ${ENV_B:-}"
+echo "A: ${WARDEN_A} ${ENV_A:-} ${YAML_A:+(+ $(tr '\n' ' ' <<<"$YAML_A"))}"
+echo "B: ${WARDEN_B} ${ENV_B:-} ${YAML_B:+(+ $(tr '\n' ' ' <<<"$YAML_B"))}"
 echo "c=$CONCURRENCY, /mcp/$ENDPOINT, ${WARMUP}s warmup + ${DURATION}s per turn, load average at start $(cut -d' ' -f1-3 /proc/loadavg)"
 : >"$RUN_DIR/rows"
 for round in $(seq 0 "$ROUNDS"); do

@@ -37,7 +37,9 @@ var verify = new Command("verify", "Builds a log of --records records, then veri
 verify.SetAction(async (parse, ct) =>
 {
     using var scratch = new ScratchDirectory(parse.GetValue(database));
-    using var signer = NoteSigner.Generate("bench.warden.local");
+    // The key is kept beside the database (as Warden keeps its own), so a reused log's checkpoints still verify.
+    using var keys = new AuditKeyStore(Path.GetDirectoryName(scratch.DatabasePath)!, "bench.warden.local", TimeProvider.System);
+    var signer = keys.GetSigner();
     await Bench.FillAsync(scratch.DatabasePath, signer, parse.GetValue(records), parse.GetValue(mix), ct);
     var reader = SqliteAuditReader.OpenReadOnly(scratch.DatabasePath);
     for (var round = 1; round <= 3; round++)
@@ -45,7 +47,7 @@ verify.SetAction(async (parse, ct) =>
         var clock = Stopwatch.StartNew();
         var cpu = Process.GetCurrentProcess().TotalProcessorTime;
         var notes = await reader.CheckpointsAsync(ct);
-        var result = await new AuditVerifier([signer.Verifier]).VerifyAsync(reader.ReadAsync(1, ct), notes, ct);
+        var result = await new AuditVerifier(keys.GetVerifiers()).VerifyAsync(reader.ReadAsync(1, ct), notes, ct);
         clock.Stop();
         var used = Process.GetCurrentProcess().TotalProcessorTime - cpu;
         Console.WriteLine($"verify round {round}: {(result.IsIntact ? "intact" : "BROKEN " + result.Problem)}, {result.RecordsVerified} records in {clock.Elapsed.TotalSeconds:F2} s "
@@ -59,8 +61,8 @@ var query = new Command("query", "Builds a log of --records records over 180 day
 query.SetAction(async (parse, ct) =>
 {
     using var scratch = new ScratchDirectory(parse.GetValue(database));
-    using var signer = NoteSigner.Generate("bench.warden.local");
-    var end = await Bench.FillAsync(scratch.DatabasePath, signer, parse.GetValue(records), SampleRecords.Mix.Small, ct);
+    using var keys = new AuditKeyStore(Path.GetDirectoryName(scratch.DatabasePath)!, "bench.warden.local", TimeProvider.System);
+    var end = await Bench.FillAsync(scratch.DatabasePath, keys.GetSigner(), parse.GetValue(records), SampleRecords.Mix.Small, ct);
     var reader = SqliteAuditReader.OpenReadOnly(scratch.DatabasePath);
     var questions = new (string Name, AuditQuery Query)[]
     {

@@ -87,7 +87,8 @@ public sealed partial class SqliteAuditReader
         {
             await using var command = connection.CreateCommand();
             var c = indexed ? "i" : "r";
-            var sql = Filter(filter is null ? new AuditQuery() : filter with { Before = null }, indexedUpto, indexed, command);
+            // The whole log includes tombstones (they keep its place for verifying); a selection matches content, which they lack.
+            var sql = Filter(filter is null ? new AuditQuery() : filter with { Before = null }, indexedUpto, indexed, command, skipPruned: filter is not null);
             sql.Append($" AND {c}.seq >= $first AND {c}.seq <= $last ORDER BY {c}.seq");
             command.Parameters.AddWithValue("$first", fromSeq);
             command.Parameters.AddWithValue("$last", throughSeq);
@@ -125,13 +126,20 @@ public sealed partial class SqliteAuditReader
     }
 
     // The SELECT of the indexed records (through the index) or of the tail past it, with a condition per filter.
-    private static StringBuilder Filter(AuditQuery query, long indexedUpto, bool indexed, SqliteCommand command)
+    private static StringBuilder Filter(AuditQuery query, long indexedUpto, bool indexed, SqliteCommand command, bool skipPruned = true)
     {
         // The filter columns have the same names in audit_records (r) and the index's audit_index (i).
         var c = indexed ? "i" : "r";
+        // Pruned records have no content left for a filter to match: they are skipped (the log's row says so even
+        // where the index still holds what the record was).
         var sql = new StringBuilder(indexed
             ? "SELECT r.seq, r.record FROM idx.audit_index i JOIN main.audit_records r ON r.seq = i.seq WHERE i.seq <= $upto"
             : "SELECT r.seq, r.record FROM main.audit_records r WHERE r.seq > $upto");
+        if (skipPruned)
+        {
+            sql.Append(" AND r.source <> '").Append(SqliteAuditSchema.PrunedSource).Append('\'');
+        }
+
         command.Parameters.AddWithValue("$upto", indexedUpto);
 
         void Where(string condition, params (string Name, object Value)[] parameters)

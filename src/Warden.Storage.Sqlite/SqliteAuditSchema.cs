@@ -9,6 +9,7 @@ namespace Warden.Storage.Sqlite;
 /// the other columns copy fields out of it for queries (indexed in the separate <see cref="SqliteAuditIndex"/>
 /// file, so that an append writes no secondary index pages). Triggers refuse UPDATE and DELETE, so ordinary SQL
 /// cannot rewrite history; whoever edits the file directly is caught by the hash chain and the checkpoints.
+/// Subject keys and legal holds live in tables of their own without such triggers: keys must be destroyable.
 /// </summary>
 internal static class SqliteAuditSchema
 {
@@ -41,8 +42,25 @@ internal static class SqliteAuditSchema
           note TEXT NOT NULL
         );
         CREATE TABLE IF NOT EXISTS audit_probe (id INTEGER PRIMARY KEY, at TEXT NOT NULL);
-        CREATE TRIGGER IF NOT EXISTS audit_records_append_only_update BEFORE UPDATE ON audit_records
-          BEGIN SELECT RAISE(ABORT, 'audit records are append-only'); END;
+        CREATE TABLE IF NOT EXISTS audit_subject_keys (
+          lookup BLOB PRIMARY KEY,
+          pseudonym TEXT NOT NULL UNIQUE,
+          wrapped BLOB NOT NULL,
+          created TEXT NOT NULL
+        );
+        CREATE TABLE IF NOT EXISTS audit_holds (
+          id TEXT PRIMARY KEY,
+          kind TEXT NOT NULL,
+          target TEXT NOT NULL,
+          label BLOB,
+          reason TEXT NOT NULL,
+          created TEXT NOT NULL,
+          created_by TEXT NOT NULL,
+          released TEXT,
+          released_by TEXT
+        );
+        """ + RecordsUpdateTrigger + """
+
         CREATE TRIGGER IF NOT EXISTS audit_records_append_only_delete BEFORE DELETE ON audit_records
           BEGIN SELECT RAISE(ABORT, 'audit records are append-only'); END;
         CREATE TRIGGER IF NOT EXISTS audit_checkpoints_append_only_update BEFORE UPDATE ON audit_checkpoints
@@ -50,6 +68,15 @@ internal static class SqliteAuditSchema
         CREATE TRIGGER IF NOT EXISTS audit_checkpoints_append_only_delete BEFORE DELETE ON audit_checkpoints
           BEGIN SELECT RAISE(ABORT, 'audit checkpoints are append-only'); END;
         """;
+
+    /// <summary>The trigger that refuses UPDATE on records; the pruner alone drops and recreates it, inside its transaction.</summary>
+    public const string RecordsUpdateTrigger = """
+        CREATE TRIGGER IF NOT EXISTS audit_records_append_only_update BEFORE UPDATE ON audit_records
+          BEGIN SELECT RAISE(ABORT, 'audit records are append-only'); END;
+        """;
+
+    /// <summary>The <c>source</c> column of a tombstone row (a real source is never this), so queries can skip pruned rows.</summary>
+    public const string PrunedSource = "pruned";
 
     public static async Task CreateAsync(SqliteConnection connection, CancellationToken cancellationToken)
     {

@@ -28,6 +28,7 @@ public sealed partial class SqliteAuditStore : IAuditStore
     private long _lastCheckpointSize;
     private DateTimeOffset _lastCheckpointAt;
     private volatile string? _unavailable;
+    private long _dataVersion = -1;
     private readonly System.Buffers.ArrayBufferWriter<byte> _scratch = new(4096);
 
     private SqliteAuditStore(string connectionString, SqliteAuditStoreOptions options, ILogger logger)
@@ -84,6 +85,8 @@ public sealed partial class SqliteAuditStore : IAuditStore
 
     public string? Unavailable => _unavailable;
 
+    public int QueueDepth => _queue.Reader.Count;
+
     public AuditFeed Feed { get; } = new();
 
     public async ValueTask<AuditAppendResult> AppendAsync(AuditRecord record, CancellationToken cancellationToken)
@@ -91,6 +94,19 @@ public sealed partial class SqliteAuditStore : IAuditStore
         if (_unavailable is { } reason)
         {
             return AuditAppendResult.Failed(reason);
+        }
+
+        if (_options.Seal is { } seal)
+        {
+            try
+            {
+                // Sealed here, on the caller's thread, before it is encoded: the record's hash must cover the ciphertext.
+                record = await seal(record, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is SqliteException or IOException or InvalidOperationException or System.Security.Cryptography.CryptographicException)
+            {
+                return AuditAppendResult.Failed($"The audit record's personal fields could not be sealed ({Describe(ex)}); Warden refuses calls it cannot record.");
+            }
         }
 
         // Encoded here, on the appender's thread: the writer, which every record passes through in turn, only
@@ -202,6 +218,11 @@ public sealed partial class SqliteAuditStore : IAuditStore
         try
         {
             await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync().ConfigureAwait(false);
+            if (await CaughtUpWithOtherWritersAsync(connection, transaction).ConfigureAwait(false))
+            {
+                (seq, hash, tree) = (_lastSeq, _lastHash, new CompactMerkleTree(_tree.Size, _tree.Nodes));
+            }
+
             await using var insert = new SqliteAuditSchema.Inserter(connection, transaction);
             foreach (var pending in batch)
             {
@@ -261,6 +282,28 @@ public sealed partial class SqliteAuditStore : IAuditStore
         }
     }
 
+    // Another connection (warden audit forget/hold/prune, the pruner) may have appended records. data_version
+    // changes only when another connection commits, so the common case costs one pragma; it is read after BEGIN
+    // IMMEDIATE, when nobody else can commit until this transaction ends.
+    private async Task<bool> CaughtUpWithOtherWritersAsync(SqliteConnection connection, SqliteTransaction transaction)
+    {
+        await using var version = connection.CreateCommand();
+        version.Transaction = transaction;
+        version.CommandText = "PRAGMA data_version";
+        var current = (long)(await version.ExecuteScalarAsync().ConfigureAwait(false))!;
+        if (current == _dataVersion)
+        {
+            return false;
+        }
+
+        _dataVersion = current;
+        var tree = new CompactMerkleTree(_tree.Size, _tree.Nodes);
+        (_lastSeq, _lastHash) = await SqliteLogTail.AppendNewerAsync(connection, transaction, _lastSeq, _lastHash, tree, CancellationToken.None).ConfigureAwait(false);
+        _tree = tree;
+        _lastCheckpointSize = Math.Max(_lastCheckpointSize, await SqliteLogTail.CheckpointSizeAsync(connection, transaction, CancellationToken.None).ConfigureAwait(false));
+        return true;
+    }
+
     // A write transaction that changes nothing: succeeds once the file is writable again.
     private async Task ProbeAsync(SqliteConnection connection)
     {
@@ -295,8 +338,9 @@ public sealed partial class SqliteAuditStore : IAuditStore
         await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
         await using var pragma = connection.CreateCommand();
         // WAL lets readers run beside the writer; synchronous=FULL makes each commit an fsync, so a record
-        // that was acknowledged survives a power cut.
-        pragma.CommandText = "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA busy_timeout=5000;";
+        // that was acknowledged survives a power cut. secure_delete zeroes space SQLite frees (page splits
+        // included), so erased keys and pruned content do not survive as stale copies inside pages.
+        pragma.CommandText = "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA busy_timeout=5000; PRAGMA secure_delete=ON;";
         await pragma.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         return connection;
     }

@@ -19,4 +19,10 @@ public sealed record SqliteAuditStoreOptions
     public required Func<NoteSigner> Signer { get; init; }
 
     public TimeProvider Time { get; init; } = TimeProvider.System;
+
+    /// <summary>
+    /// Seals a record's personal fields before it is placed (see <see cref="Core.Audit.Privacy.AuditRecordSealer"/>);
+    /// null stores records as given.
+    /// </summary>
+    public Func<AuditRecord, CancellationToken, ValueTask<AuditRecord>>? Seal { get; init; }
 }

@@ -4,8 +4,9 @@ using Warden.Core.Audit;
 namespace Warden.Cli.Commands;
 
 /// <summary>
-/// <c>warden audit verify|prove|checkpoint|key|query|export|timeline</c>: read the audit log <c>serve</c> writes (read-only, safe while it
-/// runs) and prove its integrity. Exit 0 when it holds, 1 when the log is broken, 2 when the command could not run.
+/// <c>warden audit verify|prove|checkpoint|key|query|export|timeline|report</c>: read the audit log <c>serve</c> writes (read-only,
+/// safe while it runs) and prove its integrity; <c>forget|hold|prune</c> change its data lifecycle, each change recorded in it.
+/// Exit 0 when it holds, 1 when the log is broken, 2 when the command could not run.
 /// </summary>
 internal static class AuditCommand
 {
@@ -18,6 +19,10 @@ internal static class AuditCommand
         AuditQueryCommands.Query(),
         AuditQueryCommands.Export(),
         AuditTimelineCommand.Create(),
+        AuditSubjectCommands.Forget(),
+        AuditSubjectCommands.Report(),
+        AuditRetentionCommands.Hold(),
+        AuditRetentionCommands.Prune(),
     };
 
     private static Command Verify()

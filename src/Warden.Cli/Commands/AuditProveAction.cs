@@ -18,6 +18,13 @@ internal static class AuditProveAction
             return AuditLog.UsageError;
         }
 
+        if (record.Pruned is { } pruned)
+        {
+            Console.Error.WriteLine($"Record {id} (seq {record.Seq}) was pruned at {AuditRecordEncoder.FormatTimestamp(pruned.At)}: its content is gone, so there is no record to prove; "
+                + "its leaf hash stays in the tree and `warden audit verify` checks it.");
+            return AuditLog.UsageError;
+        }
+
         var notes = await log.Reader.CheckpointsAsync(cancellationToken);
         if (notes.Count == 0)
         {

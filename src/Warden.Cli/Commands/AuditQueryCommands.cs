@@ -53,14 +53,17 @@ internal static class AuditQueryCommands
                 return AuditLog.UsageError;
             }
 
-            if (Open(parse.GetValue(config), parse.GetValue(data)) is not (_, var reader))
+            if (Open(parse.GetValue(config), parse.GetValue(data)) is not (_, var reader, var reading))
             {
                 return AuditLog.UsageError;
             }
 
-            var page = await reader.QueryAsync(AuditApi.Parse(parameters)!, cancellationToken).ConfigureAwait(false);
-            foreach (var record in page.Records)
+            using var keys = reading;
+            // Records name subjects by pseudonym: --user alice looks hers up, and what is found is shown decrypted.
+            var page = await reader.QueryAsync(await keys.Sealer.ResolveAsync(AuditApi.Parse(parameters)!, cancellationToken), cancellationToken).ConfigureAwait(false);
+            foreach (var stored in page.Records)
             {
+                var record = await keys.Sealer.OpenAsync(stored, cancellationToken);
                 Console.Out.WriteLine(parse.GetValue(format) == "jsonl" ? Encoding.UTF8.GetString(AuditRecordEncoder.Encode(record)) : Line(record));
             }
 
@@ -80,8 +83,9 @@ internal static class AuditQueryCommands
         var format = new Option<string>("--format") { Description = "jsonl (canonical records, verifiable), csv, or ocsf (one OCSF 1.8.0 event per line)", DefaultValueFactory = _ => "jsonl" };
         var fromSeq = new Option<long>("--from-seq") { Description = "Start at this record (default 1)", DefaultValueFactory = _ => 1 };
         var bundle = new Option<FileInfo?>("--bundle") { Description = "Write a zip an auditor verifies offline (records, checkpoints, keys, proofs, manifest, README) instead of printing" };
+        var decrypt = new Option<bool>("--decrypt") { Description = "jsonl: personal fields decrypted (or [erased]) instead of the stored, verifiable form" };
         var options = Filters.Where(f => f is not ("cursor" or "limit")).ToDictionary(f => f, f => new Option<string?>("--" + f) { Description = Describe(f) });
-        var command = new Command("export", "Write the audit log (or the records the filters select) in seq order, to stdout or as a verifiable bundle") { config, data, format, fromSeq, bundle };
+        var command = new Command("export", "Write the audit log (or the records the filters select) in seq order, to stdout or as a verifiable bundle") { config, data, format, fromSeq, bundle, decrypt };
         foreach (var option in options.Values)
         {
             command.Options.Add(option);
@@ -97,7 +101,14 @@ internal static class AuditQueryCommands
                 return AuditLog.UsageError;
             }
 
-            var filter = selected.Count > 0 ? AuditApi.Parse(parameters) : null;
+            if (Open(parse.GetValue(config), parse.GetValue(data)) is not (var settings, var reader, var reading))
+            {
+                return AuditLog.UsageError;
+            }
+
+            using var keys = reading;
+            // Records name subjects by pseudonym: --user alice selects hers.
+            var filter = selected.Count > 0 ? await keys.Sealer.ResolveAsync(AuditApi.Parse(parameters)!, cancellationToken) : null;
             if (parse.GetValue(bundle) is { } zip)
             {
                 if (parse.GetResult(format) is { Implicit: false })
@@ -126,11 +137,6 @@ internal static class AuditQueryCommands
                 return AuditLog.UsageError;
             }
 
-            if (Open(parse.GetValue(config), parse.GetValue(data)) is not (var settings, var reader))
-            {
-                return AuditLog.UsageError;
-            }
-
             var ocsf = new OcsfMapper(new ToolOperations(settings.Audit.Operations), WardenEnvironment.Version);
             var output = Console.Out;
             if (kind == "csv")
@@ -138,14 +144,29 @@ internal static class AuditQueryCommands
                 output.WriteLine("seq,id,timestamp,source,user,roles,auth_method,agent,server,method,name,effect,rule_ids,reason,error,data_accessed,duration_us,session_id,hash");
             }
 
-            // jsonl writes the stored bytes themselves, so a line verifies exactly as the log does.
+            // jsonl writes the stored bytes themselves, so a line verifies exactly as the log does; people (and SIEMs)
+            // read CSV and OCSF, so those show personal fields decrypted (or [erased]), as jsonl does with --decrypt.
+            var raw = kind == "jsonl" && !parse.GetValue(decrypt);
             await foreach (var row in reader.ReadStoredAsync(filter, parse.GetValue(fromSeq), long.MaxValue, cancellationToken).ConfigureAwait(false))
             {
+                if (raw)
+                {
+                    output.WriteLine(Encoding.UTF8.GetString(row.Json));
+                    continue;
+                }
+
+                var record = await keys.Sealer.OpenAsync(SqliteAuditReader.Decode(row.Seq, row.Json), cancellationToken);
+                if (kind == "ocsf" && record.Pruned is not null)
+                {
+                    // Nothing of the action is left to describe as an event.
+                    continue;
+                }
+
                 output.WriteLine(kind switch
                 {
-                    "jsonl" => Encoding.UTF8.GetString(row.Json),
-                    "ocsf" => ocsf.Map(SqliteAuditReader.Decode(row.Seq, row.Json)).ToJsonString(OcsfJson),
-                    _ => Csv(SqliteAuditReader.Decode(row.Seq, row.Json)),
+                    "jsonl" => Encoding.UTF8.GetString(AuditRecordEncoder.Encode(record)),
+                    "ocsf" => ocsf.Map(record).ToJsonString(OcsfJson),
+                    _ => Csv(record),
                 });
             }
 
@@ -154,25 +175,31 @@ internal static class AuditQueryCommands
         return command;
     }
 
-    /// <summary>The configuration and a read-only reader of its log; null (the reason on stderr) when either cannot be had.</summary>
-    internal static (WardenConfig Config, SqliteAuditReader Reader)? Open(FileInfo? configFile, DirectoryInfo? data)
+    /// <summary>
+    /// The configuration, a read-only reader of its log and the keys to open its sealed fields; null (the reason on
+    /// stderr) when any cannot be had.
+    /// </summary>
+    internal static (WardenConfig Config, SqliteAuditReader Reader, AuditReading Keys)? Open(FileInfo? configFile, DirectoryInfo? data)
     {
         if (WardenEnvironment.LoadConfig(configFile, "cannot read the audit log") is not { } config)
         {
             return null;
         }
 
-        var path = WardenGatewayExtensions.AuditDatabasePath(config, WardenEnvironment.DataDirectory(data));
+        var directory = WardenEnvironment.DataDirectory(data);
+        var path = WardenGatewayExtensions.AuditDatabasePath(config, directory);
         if (!File.Exists(path))
         {
             Console.Error.WriteLine($"There is no audit log at '{path}'. Point --data (or WARDEN_HOME) at the data directory 'warden serve' uses.");
             return null;
         }
 
-        return (config, SqliteAuditReader.OpenReadOnly(path));
+        return AuditReading.Open(directory, path) is { } keys ? (config, SqliteAuditReader.OpenReadOnly(path), keys) : null;
     }
 
-    private static string Line(AuditRecord r) => string.Join("  ",
+    private static string Line(AuditRecord r) => r.Pruned is { } pruned
+        ? string.Join("  ", Timestamp(r), $"[pruned {AuditRecordEncoder.FormatTimestamp(pruned.At)}]", "id=" + r.Id)
+        : string.Join("  ",
         Timestamp(r),
         r.User.Subject,
         r.Decision.Effect.ToString().ToLowerInvariant(),
@@ -181,7 +208,9 @@ internal static class AuditQueryCommands
         r.Output?.Error is { } error ? "error: " + error : "ok",
         "id=" + r.Id);
 
-    private static string Csv(AuditRecord r) => string.Join(",", new[]
+    private static string Csv(AuditRecord r) => r.Pruned is not null
+        ? string.Join(",", new[] { r.Seq.ToString(CultureInfo.InvariantCulture), r.Id, Timestamp(r), "pruned" }.Concat(Enumerable.Repeat("", 14)).Append(r.Hash).Select(CsvField))
+        : string.Join(",", new[]
     {
         r.Seq.ToString(CultureInfo.InvariantCulture), r.Id, Timestamp(r), r.Source.ToString().ToLowerInvariant(), r.User.Subject, string.Join(";", r.User.Roles),
         r.User.AuthMethod, r.Model?.Agent, r.Input.Server, r.Input.Method, r.Input.Name, r.Decision.Effect.ToString().ToLowerInvariant(),

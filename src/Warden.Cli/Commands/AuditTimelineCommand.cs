@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Text.Json;
+using Warden.Core.Audit;
 using Warden.Core.Audit.Operations;
 using Warden.Core.Audit.Timeline;
 
@@ -26,13 +27,20 @@ internal static class AuditTimelineCommand
                 return AuditLog.UsageError;
             }
 
-            if (AuditQueryCommands.Open(parse.GetValue(config), parse.GetValue(data)) is not (var settings, var reader))
+            if (AuditQueryCommands.Open(parse.GetValue(config), parse.GetValue(data)) is not (var settings, var reader, var reading))
             {
                 return AuditLog.UsageError;
             }
 
+            using var keys = reading;
             var id = parse.GetValue(session)!;
-            var records = await SessionTimeline.LoadAsync(reader.QueryAsync, id, cancellationToken);
+            var records = new List<AuditRecord>();
+            foreach (var stored in await SessionTimeline.LoadAsync(reader.QueryAsync, id, cancellationToken))
+            {
+                // Shown with personal fields (and content, when sealed too) decrypted, or [erased].
+                records.Add(await keys.Sealer.OpenAsync(stored, cancellationToken));
+            }
+
             if (records.Count == 0)
             {
                 Console.Error.WriteLine($"No records of session '{id}' in the audit log. Session ids are the session_id of records: "

@@ -1,4 +1,5 @@
 using Warden.Core.Audit;
+using Warden.Core.Audit.Spool;
 
 namespace Warden.Cli.Commands;
 
@@ -30,12 +31,19 @@ internal static class AuditVerifyAction
             return AuditLog.Broken;
         }
 
-        Console.Out.WriteLine($"intact: {result.RecordsVerified} records, checkpoint at {result.CheckpointSize}");
+        var pruned = result.RecordsPruned == 0 ? "" : $" ({result.RecordsPruned} pruned: content removed by retention, each accounted for by a signed prune record)";
+        Console.Out.WriteLine($"intact: {result.RecordsVerified} records{pruned}, checkpoint at {result.CheckpointSize}");
         Console.Out.WriteLine($"  log {log.DatabasePath}; checkpoints trusted from {log.KeySource}");
         if (result.RecordsVerified > result.CheckpointSize)
         {
             Console.Out.WriteLine($"  seq {result.CheckpointSize + 1}..{result.RecordsVerified} come after the last signed checkpoint: the hash chain covers them, "
                 + "but removing them would not show until the next checkpoint (or against a checkpoint saved later, with --from)");
+        }
+
+        if (SpoolingAuditStore.CountSpooled(SpoolingAuditStore.SpoolPathFor(log.DatabasePath)) is > 0 and var spooled)
+        {
+            Console.Out.WriteLine($"  {spooled} more records wait in {SpoolingAuditStore.SpoolPathFor(log.DatabasePath)} (audit.onFailure: open): they are not in the log yet, "
+                + "and get their seq and hashes when Warden replays them into it");
         }
 
         return saved is null ? 0 : await CheckConsistencyAsync(log, saved, savedCheckpoint!.FullName, result.RecordsVerified, cancellationToken);
@@ -165,6 +173,7 @@ internal static class AuditVerifyAction
         AuditProblemKind.RootMismatch => "root does not match a signed checkpoint",
         AuditProblemKind.TruncatedTail => "tail truncated",
         AuditProblemKind.NotInCheckpoint => "not proven by the signed checkpoint",
+        AuditProblemKind.UnaccountedPrune => "pruned outside Warden",
         _ => kind.ToString(),
     };
 }

@@ -20,10 +20,6 @@ public sealed partial class AuditKeyStore : IDisposable
     /// <summary>The public verifier keys' file name.</summary>
     public const string VerifierKeysFileName = "audit-verifiers.txt";
 
-    private const UnixFileMode OwnerOnly = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-    private const UnixFileMode GroupOrOther = UnixFileMode.GroupRead | UnixFileMode.GroupWrite | UnixFileMode.GroupExecute
-        | UnixFileMode.OtherRead | UnixFileMode.OtherWrite | UnixFileMode.OtherExecute;
-
     private readonly string _directory;
     private readonly string _keyName;
     private readonly TimeProvider _timeProvider;
@@ -129,13 +125,11 @@ public sealed partial class AuditKeyStore : IDisposable
             return created;
         }
 
-        if (!OperatingSystem.IsWindows())
         {
-            var mode = File.GetUnixFileMode(SigningKeyPath);
-            if ((mode & GroupOrOther) != 0)
+            if (OwnerOnlyFile.SharedMode(SigningKeyPath) is { } mode)
             {
                 throw new InvalidOperationException(
-                    $"The audit signing key '{SigningKeyPath}' is accessible by other users (mode {Convert.ToString((int)mode, 8).PadLeft(4, '0')}); " +
+                    $"The audit signing key '{SigningKeyPath}' is accessible by other users (mode {mode}); " +
                     $"anyone who can read it can forge audit checkpoints. Restrict it with `chmod 600 '{SigningKeyPath}'`, or rotate the key if it may have been copied.");
             }
         }
@@ -210,13 +204,7 @@ public sealed partial class AuditKeyStore : IDisposable
     {
         var temporary = SigningKeyPath + ".new";
         File.Delete(temporary);
-        var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, Share = FileShare.None };
-        if (!OperatingSystem.IsWindows())
-        {
-            options.UnixCreateMode = OwnerOnly;
-        }
-
-        using (var stream = new FileStream(temporary, options))
+        using (var stream = OwnerOnlyFile.CreateNew(temporary))
         {
             using (var writer = new StreamWriter(stream, leaveOpen: true))
             {
@@ -231,22 +219,7 @@ public sealed partial class AuditKeyStore : IDisposable
         File.Move(temporary, SigningKeyPath, overwrite: true);
     }
 
-    private void EnsureDirectory()
-    {
-        if (Directory.Exists(_directory))
-        {
-            return;
-        }
-
-        if (OperatingSystem.IsWindows())
-        {
-            Directory.CreateDirectory(_directory);
-        }
-        else
-        {
-            Directory.CreateDirectory(_directory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-        }
-    }
+    private void EnsureDirectory() => OwnerOnlyFile.EnsureDirectory(_directory);
 
     [LoggerMessage(EventId = 5101, Level = LogLevel.Information, Message = "Generated a new audit signing key {VerifierKey} in {Path}")]
     private static partial void LogGenerated(ILogger logger, string verifierKey, string path);

@@ -32,4 +32,10 @@ public enum AuditProblemKind
 
     /// <summary>An export bundle's manifest does not match its files (hashes, counts, seq range, files listed).</summary>
     ManifestMismatch,
+
+    /// <summary>
+    /// A record's content was removed (it is a tombstone) but no prune record covered by a signed checkpoint lists it:
+    /// it was pruned outside Warden's prune path.
+    /// </summary>
+    UnaccountedPrune,
 }

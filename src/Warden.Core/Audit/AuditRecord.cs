@@ -67,11 +67,40 @@ public sealed record AuditRecord
     /// </summary>
     public IReadOnlyDictionary<string, int>? Redactions { get; init; }
 
+    /// <summary>
+    /// The personal fields encrypted per data subject (see <see cref="Privacy.AuditRecordSealer"/>): the subject's
+    /// pseudonym → sealed field path (<c>user.display_name</c>, …) → base64 of nonce, ciphertext and tag. Null when the
+    /// record holds its fields in clear. When set, <see cref="AuditUserIdentity.Subject"/> (and
+    /// <see cref="AuditUserIdentity.OnBehalfOf"/>) hold pseudonyms and the sealed fields are absent from their places.
+    /// </summary>
+    public IReadOnlyDictionary<string, IReadOnlyDictionary<string, string>>? Sealed { get; init; }
+
+    /// <summary>
+    /// Set when the record's content was pruned (retention): only its place in the log (seq, id, timestamp, prev_hash,
+    /// hash) and its Merkle leaf hash are left. Input, user, decision and the rest are then empty placeholders.
+    /// </summary>
+    public AuditTombstone? Pruned { get; init; }
+
     /// <summary>The previous record's <see cref="Hash"/> (or <see cref="GenesisPrevHash"/> for seq 1), lowercase hex.</summary>
     public string PrevHash { get; init; } = "";
 
     /// <summary>SHA-256 of this record's canonical encoding (which leaves out this field), lowercase hex.</summary>
     public string Hash { get; init; } = "";
+
+    /// <summary>The tombstone left in place of a pruned record: its place in the log and its leaf hash, nothing else.</summary>
+    public static AuditRecord Tombstone(long seq, string id, DateTimeOffset timestamp, string prevHash, string hash, string leafHash, DateTimeOffset prunedAt) => new()
+    {
+        Seq = seq,
+        Id = id,
+        Timestamp = timestamp,
+        Source = AuditSource.Admin,
+        Input = new AuditInput { Method = "" },
+        User = new AuditUserIdentity { Subject = "", AuthMethod = "" },
+        Decision = new AuditDecision { Effect = AuditEffect.Deny },
+        PrevHash = prevHash,
+        Hash = hash,
+        Pruned = new AuditTombstone(prunedAt, leafHash),
+    };
 
     /// <summary>A new record id: a version 7 GUID (48-bit Unix-millisecond time, then random bits), so ids sort by time.</summary>
     public static string NewId(TimeProvider timeProvider) => Guid.CreateVersion7(timeProvider.GetUtcNow()).ToString();

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Warden.Core.Audit.Privacy;
 
 namespace Warden.Core.Audit;
 
@@ -35,6 +36,11 @@ public static class AuditRecordDecoder
             throw new FormatException($"The audit record has schema_version {version}; this Warden reads version {AuditRecord.CurrentSchemaVersion}. Verify it with a Warden at least as new as the one that wrote it.");
         }
 
+        if (o.OptionalObject("pruned") is { } pruned)
+        {
+            return ReadTombstone(o, pruned);
+        }
+
         var record = new AuditRecord
         {
             SchemaVersion = version,
@@ -63,9 +69,92 @@ public static class AuditRecordDecoder
             Redactions = o.OptionalObject("redactions") is { } redactions ? ReadRedactions(redactions) : null,
             PrevHash = o.String("prev_hash"),
             Hash = o.OptionalString("hash") ?? "",
+            Sealed = o.OptionalObject("sealed") is { } sealedFields ? ReadSealed(sealedFields) : null,
         };
         o.EnsureAllRead();
+        if (record.Sealed is { } groups)
+        {
+            CheckSealedPlaces(record, groups);
+        }
+
         return record;
+    }
+
+    private static AuditRecord ReadTombstone(Fields o, JsonElement pruned)
+    {
+        var p = new Fields(pruned, "pruned");
+        var tombstone = new AuditTombstone(ParseTimestamp(p.String("at")), p.String("leaf_hash"));
+        p.EnsureAllRead();
+        var record = AuditRecord.Tombstone(o.Long("seq"), o.String("id"), ParseTimestamp(o.String("timestamp")), o.String("prev_hash"), o.OptionalString("hash") ?? "", tombstone.LeafHash, tombstone.At);
+        o.EnsureAllRead();
+        return record;
+    }
+
+    private static Dictionary<string, IReadOnlyDictionary<string, string>> ReadSealed(JsonElement e)
+    {
+        var groups = new Dictionary<string, IReadOnlyDictionary<string, string>>(StringComparer.Ordinal);
+        foreach (var group in e.EnumerateObject())
+        {
+            var fields = new Dictionary<string, string>(StringComparer.Ordinal);
+            if (group.Value.ValueKind != JsonValueKind.Object)
+            {
+                throw new FormatException($"sealed.{group.Name} must be an object of field path to ciphertext.");
+            }
+
+            foreach (var field in group.Value.EnumerateObject())
+            {
+                if (!SealedField.All.Contains(field.Name))
+                {
+                    throw new FormatException($"sealed.{group.Name} names '{field.Name}', which is not a field Warden seals.");
+                }
+
+                if (!fields.TryAdd(field.Name, Fields.AsString(field.Value, $"sealed.{group.Name}.{field.Name}")))
+                {
+                    throw new FormatException($"sealed.{group.Name} has the field '{field.Name}' twice.");
+                }
+            }
+
+            if (!groups.TryAdd(group.Name, fields))
+            {
+                throw new FormatException($"sealed has the pseudonym '{group.Name}' twice.");
+            }
+        }
+
+        return groups;
+    }
+
+    // A sealed field is in the record once: encrypted in "sealed" and, for the identities, as a pseudonym in its place.
+    private static void CheckSealedPlaces(AuditRecord record, IReadOnlyDictionary<string, IReadOnlyDictionary<string, string>> groups)
+    {
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var (pseudonym, fields) in groups)
+        {
+            foreach (var path in fields.Keys)
+            {
+                if (!seen.Add(path))
+                {
+                    throw new FormatException($"sealed holds '{path}' under two pseudonyms.");
+                }
+
+                var inPlace = path switch
+                {
+                    SealedField.Subject => record.User.Subject,
+                    SealedField.OnBehalfOf => record.User.OnBehalfOf,
+                    SealedField.DisplayName => record.User.DisplayName,
+                    SealedField.Arguments => record.Input.Arguments is null ? null : "",
+                    SealedField.Prompt => record.Input.Prompt,
+                    SealedField.Content => record.Output?.Content,
+                    SealedField.ContentSha256 => record.Output?.ContentSha256,
+                    _ => record.Output?.Diff,
+                };
+                if (SealedField.KeepsPseudonym(path) ? inPlace != pseudonym : inPlace is not null)
+                {
+                    throw new FormatException(SealedField.KeepsPseudonym(path)
+                        ? $"{path} must be the pseudonym '{pseudonym}' that seals it."
+                        : $"{path} is both sealed and in clear.");
+                }
+            }
+        }
     }
 
     private static AuditInput ReadInput(JsonElement e)

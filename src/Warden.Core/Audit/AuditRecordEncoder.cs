@@ -15,17 +15,63 @@ public static class AuditRecordEncoder
     /// <summary>The record's canonical encoding without the <c>hash</c> field: the bytes that are hashed and the Merkle leaf.</summary>
     public static byte[] Canonicalize(AuditRecord record)
     {
+        ThrowIfPruned(record);
         var buffer = new ArrayBufferWriter<byte>(1024);
         Write(record, new CanonicalJsonWriter(buffer), includeHash: false, marks: null);
         return buffer.WrittenSpan.ToArray();
     }
 
-    /// <summary>The record's full JSON (with <c>hash</c>), canonical too: what stores and exports hold, one object per line.</summary>
+    /// <summary>
+    /// The record's full JSON (with <c>hash</c>), canonical too: what stores and exports hold, one object per line.
+    /// A pruned record encodes as its tombstone.
+    /// </summary>
     public static byte[] Encode(AuditRecord record)
     {
         var buffer = new ArrayBufferWriter<byte>(1024);
-        Write(record, new CanonicalJsonWriter(buffer), includeHash: true, marks: null);
+        if (record.Pruned is { } tombstone)
+        {
+            WriteTombstone(record, tombstone, new CanonicalJsonWriter(buffer));
+        }
+        else
+        {
+            Write(record, new CanonicalJsonWriter(buffer), includeHash: true, marks: null);
+        }
+
         return buffer.WrittenSpan.ToArray();
+    }
+
+    // A tombstone has no content to hash: its hash and leaf hash are the pruned record's, carried over.
+    private static void ThrowIfPruned(AuditRecord record)
+    {
+        if (record.Pruned is not null)
+        {
+            throw new InvalidOperationException($"Record seq {record.Seq} was pruned: its content is gone, so only its stored hash and leaf hash remain.");
+        }
+    }
+
+    private static void WriteTombstone(AuditRecord r, AuditTombstone tombstone, CanonicalJsonWriter w)
+    {
+        w.WriteStartObject();
+        w.WritePropertyName("hash");
+        w.WriteString(r.Hash);
+        w.WritePropertyName("id");
+        w.WriteString(r.Id);
+        w.WritePropertyName("prev_hash");
+        w.WriteString(r.PrevHash);
+        w.WritePropertyName("pruned");
+        w.WriteStartObject();
+        w.WritePropertyName("at");
+        w.WriteString(FormatTimestamp(tombstone.At));
+        w.WritePropertyName("leaf_hash");
+        w.WriteString(tombstone.LeafHash);
+        w.WriteEndObject();
+        w.WritePropertyName("schema_version");
+        w.WriteNumber(r.SchemaVersion);
+        w.WritePropertyName("seq");
+        w.WriteNumber(r.Seq);
+        w.WritePropertyName("timestamp");
+        w.WriteString(FormatTimestamp(r.Timestamp));
+        w.WriteEndObject();
     }
 
     /// <summary>SHA-256 of <see cref="Canonicalize"/>, lowercase hex: what <see cref="AuditRecord.Hash"/> must be.</summary>
@@ -53,6 +99,7 @@ public static class AuditRecordEncoder
     /// </remarks>
     public static PreparedAuditRecord Prepare(AuditRecord record)
     {
+        ThrowIfPruned(record);
         try
         {
             return PrepareExactly(record);
@@ -207,6 +254,7 @@ public static class AuditRecordEncoder
     /// <summary>Computes the record hash and Merkle leaf hash in one pass, reusing <paramref name="scratch"/>.</summary>
     internal static void ComputeHashes(AuditRecord record, ArrayBufferWriter<byte> scratch, Span<byte> recordHash, Span<byte> leafHash)
     {
+        ThrowIfPruned(record);
         scratch.ResetWrittenCount();
         // Byte 0 is the RFC 6962 leaf prefix; the canonical encoding follows it, so both hashes read one buffer.
         scratch.GetSpan(1)[0] = 0x00;
@@ -330,6 +378,27 @@ public static class AuditRecordEncoder
         Optional(w, "request_id", r.RequestId);
         w.WritePropertyName("schema_version");
         w.WriteNumber(r.SchemaVersion);
+        if (r.Sealed is { } sealedFields)
+        {
+            w.WritePropertyName("sealed");
+            w.WriteStartObject();
+            foreach (var pseudonym in sealedFields.Keys.Order(StringComparer.Ordinal))
+            {
+                w.WritePropertyName(pseudonym);
+                w.WriteStartObject();
+                var fields = sealedFields[pseudonym];
+                foreach (var path in fields.Keys.Order(StringComparer.Ordinal))
+                {
+                    w.WritePropertyName(path);
+                    w.WriteString(fields[path]);
+                }
+
+                w.WriteEndObject();
+            }
+
+            w.WriteEndObject();
+        }
+
         w.WritePropertyName("seq");
         marks?.Mark(ref marks.SeqStart);
         w.WriteNumber(marks is null ? r.Seq : 0);

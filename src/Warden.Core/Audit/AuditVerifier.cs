@@ -36,6 +36,9 @@ public sealed class AuditVerifier
         var prevHash = AuditRecord.GenesisPrevHash;
         var nextCheckpoint = 0;
         var anchored = 0L;
+        var pruned = 0L;
+        var unaccounted = new SeqRanges();
+        var lastPruneRecord = 0L;
 
         // A checkpoint of the empty tree is matched before any record is read.
         if (MatchCheckpoints(tree, checkpoints, ref nextCheckpoint, ref anchored) is { } emptyMismatch)
@@ -62,17 +65,37 @@ public sealed class AuditVerifier
             }
 
             var verified = expectedSeq - 1;
-            try
+            if (record.Pruned is { } tombstone)
             {
-                AuditRecordEncoder.ComputeHashes(record, scratch, recordHash, leafHash);
+                // Nothing left to hash: the stored leaf goes into the tree (a signed root catches a changed one) and the
+                // stored hash into the chain; the tombstone must be accounted for by a signed prune record.
+                if (!IsHash(tombstone.LeafHash) || !IsHash(record.Hash))
+                {
+                    return Fail(AuditProblemKind.EditedRecord, expectedSeq, $"the tombstone of seq {record.Seq} (id {record.Id}) has a malformed leaf hash or hash; it was altered outside Warden", verified, anchored);
+                }
+
+                Convert.FromHexString(tombstone.LeafHash, leafHash, out _, out _);
+                if (record.Seq == expectedSeq)
+                {
+                    unaccounted.Append(record.Seq);
+                }
+
+                pruned++;
             }
-            catch (Exception ex) when (ex is ArgumentException or InvalidOperationException)
+            else
             {
-                return Fail(AuditProblemKind.EditedRecord, expectedSeq, $"record seq {record.Seq} cannot be canonically encoded ({ex.Message}); it was altered outside Warden", verified, anchored);
+                try
+                {
+                    AuditRecordEncoder.ComputeHashes(record, scratch, recordHash, leafHash);
+                }
+                catch (Exception ex) when (ex is ArgumentException or InvalidOperationException)
+                {
+                    return Fail(AuditProblemKind.EditedRecord, expectedSeq, $"record seq {record.Seq} cannot be canonically encoded ({ex.Message}); it was altered outside Warden", verified, anchored);
+                }
             }
 
             Convert.TryToHexStringLower(recordHash, recordHashHex, out _);
-            if (!record.Hash.AsSpan().SequenceEqual(recordHashHex))
+            if (record.Pruned is null && !record.Hash.AsSpan().SequenceEqual(recordHashHex))
             {
                 var where = record.Seq == expectedSeq ? $"record seq {record.Seq}" : $"the record at position {expectedSeq} (its seq field says {record.Seq})";
                 return Fail(AuditProblemKind.EditedRecord, expectedSeq,
@@ -101,6 +124,19 @@ public sealed class AuditVerifier
                     $"record seq {record.Seq}'s prev_hash {Short(record.PrevHash)} is not {previous}: a record before it was replaced or removed and the log renumbered", verified, anchored);
             }
 
+            if (record.Pruned is null && record.Input.Method == AuditLifecycle.Prune && record.Source == AuditSource.Admin)
+            {
+                foreach (var listed in record.DataAccessed)
+                {
+                    if (listed.Kind == AuditLifecycle.PrunedRecordsKind && SeqRanges.TryParse(listed.Value, out var first, out var last))
+                    {
+                        unaccounted.Remove(first, last);
+                    }
+                }
+
+                lastPruneRecord = record.Seq;
+            }
+
             tree.Append(leafHash);
             prevHash = record.Hash;
             expectedSeq++;
@@ -118,7 +154,22 @@ public sealed class AuditVerifier
                 $"the log ends at seq {count} but a signed checkpoint covers {largest} records: seq {count + 1}..{largest} were removed from the tail", count, anchored);
         }
 
-        return new AuditVerificationResult(AuditProblemKind.None, null, null, count, anchored);
+        // Tombstones are accounted for once every prune record has been read (a prune record comes after what it pruned).
+        if (!unaccounted.IsEmpty)
+        {
+            var (first, last) = unaccounted.Ranges[0];
+            return Fail(AuditProblemKind.UnaccountedPrune, first,
+                $"the content of seq {SeqRanges.Format(first, last)} was removed (tombstone{(first == last ? "" : "s")}) but no prune record lists {(first == last ? "it" : "them")}: "
+                + "records were emptied outside Warden's prune path, or the prune record was removed", count, anchored, pruned);
+        }
+
+        if (lastPruneRecord > anchored)
+        {
+            return Fail(AuditProblemKind.UnaccountedPrune, lastPruneRecord,
+                $"prune record seq {lastPruneRecord} is not covered by a signed checkpoint (Warden signs one in the same transaction as every prune): it was added outside Warden", count, anchored, pruned);
+        }
+
+        return new AuditVerificationResult(AuditProblemKind.None, null, null, count, anchored, pruned);
     }
 
     /// <summary>
@@ -154,6 +205,8 @@ public sealed class AuditVerifier
         return null;
     }
 
+    private static bool IsHash(string hex) => hex.Length == MerkleHash.Size * 2 && hex.All(char.IsAsciiHexDigitLower);
+
     private static AuditVerificationResult? MatchCheckpoints(CompactMerkleTree tree, List<Checkpoint> checkpoints, ref int next, ref long anchored)
     {
         byte[]? root = null;
@@ -175,8 +228,8 @@ public sealed class AuditVerifier
         return null;
     }
 
-    private static AuditVerificationResult Fail(AuditProblemKind kind, long? seq, string problem, long verified, long anchored) =>
-        new(kind, seq, problem, verified, anchored);
+    private static AuditVerificationResult Fail(AuditProblemKind kind, long? seq, string problem, long verified, long anchored, long pruned = 0) =>
+        new(kind, seq, problem, verified, anchored, pruned);
 
     private static string Short(ReadOnlySpan<char> hex) => hex.Length > 16 ? $"{hex[..16]}…" : hex.ToString();
 }

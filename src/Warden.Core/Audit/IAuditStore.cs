@@ -15,6 +15,12 @@ public interface IAuditStore : IAsyncDisposable
     /// <summary>Why the store cannot be written right now, or null when it can.</summary>
     string? Unavailable { get; }
 
+    /// <summary>Records accepted but not yet committed (for the queue-depth metric).</summary>
+    int QueueDepth => 0;
+
+    /// <summary>Records kept in a local spool until the log can be written (see <c>audit.onFailure: open</c>).</summary>
+    long Spooled => 0;
+
     /// <summary>Records from <paramref name="fromSeq"/> on, in seq order, as stored.</summary>
     IAsyncEnumerable<AuditRecord> ReadAsync(long fromSeq, CancellationToken cancellationToken);
 
@@ -37,8 +43,11 @@ public interface IAuditStore : IAsyncDisposable
     AuditFeed Feed { get; }
 }
 
-/// <summary>The outcome of an append: the record as placed in the log, or why it could not be.</summary>
-public readonly record struct AuditAppendResult(AuditRecord? Record, string? Error)
+/// <summary>
+/// The outcome of an append: the record as placed in the log, or why it could not be. A spooled record was accepted
+/// but not yet placed: it has no seq or hashes until it is replayed into the log.
+/// </summary>
+public readonly record struct AuditAppendResult(AuditRecord? Record, string? Error, bool Spooled = false)
 {
     public bool Succeeded => Record is not null;
 

@@ -16,6 +16,7 @@ public sealed partial class ConfigParser
 {
     private readonly List<ConfigError> _errors = [];
     private readonly Func<string, string?> _environment;
+    private readonly Dictionary<string, int?> _dataClassLines = new(StringComparer.Ordinal);
 
     private ConfigParser(Func<string, string?> environment) => _environment = environment;
 
@@ -78,10 +79,12 @@ public sealed partial class ConfigParser
                 case "limits": config = config with { Limits = ParseLimits(value, "limits") }; break;
                 case "audit": config = config with { Audit = ParseAudit(value, "audit") }; break;
                 case "servers": config = config with { Servers = ParseServers(value, "servers") }; break;
-                default: Unknown(key, keyNode, "listen, sessions, limits, audit, servers"); break;
+                case "telemetry": config = config with { Telemetry = ParseTelemetry(value, "telemetry") }; break;
+                default: Unknown(key, keyNode, "listen, sessions, limits, audit, servers, telemetry"); break;
             }
         }
 
+        CheckDataClasses(config);
         return config;
     }
 
@@ -184,18 +187,233 @@ public sealed partial class ConfigParser
                     }
 
                     break;
+                case "onFailure":
+                    audit = audit with { OnFailure = Enum<AuditFailureMode>(value, p, ("closed", AuditFailureMode.Closed), ("open", AuditFailureMode.Open)) ?? audit.OnFailure };
+                    break;
                 case "checkpointEvery": audit = audit with { CheckpointEvery = (int)(Integer(value, p, 1, 10_000_000) ?? audit.CheckpointEvery) }; break;
                 case "checkpointInterval": audit = audit with { CheckpointInterval = Duration(value, p) ?? audit.CheckpointInterval }; break;
                 case "maxOutputChars": audit = audit with { MaxOutputChars = (int)(Integer(value, p, 0, 100_000_000) ?? audit.MaxOutputChars) }; break;
                 case "origin": audit = audit with { Origin = String(value, p) ?? audit.Origin }; break;
                 case "extract": audit = audit with { Extract = ParseExtract(value, p) }; break;
                 case "operations": audit = audit with { Operations = ParseOperations(value, p) }; break;
+                case "retention": audit = audit with { Retention = ParseRetention(value, p) }; break;
+                case "privacy": audit = audit with { Privacy = ParsePrivacy(value, p) }; break;
                 case "redact": audit = audit with { Redact = ParseRedact(value, p) }; break;
-                default: Unknown(p, keyNode, "database, durability, checkpointEvery, checkpointInterval, maxOutputChars, origin, extract, operations, redact"); break;
+                default: Unknown(p, keyNode, "database, durability, onFailure, checkpointEvery, checkpointInterval, maxOutputChars, origin, extract, operations, retention, privacy, redact"); break;
             }
         }
 
         return audit;
+    }
+
+    private RetentionConfig ParseRetention(YamlNode node, string path)
+    {
+        var retention = new RetentionConfig();
+        foreach (var (key, value, keyNode) in Entries(node, path))
+        {
+            var p = $"{path}.{key}";
+            switch (key)
+            {
+                case "default":
+                    if (Retention(value, p) is var (ok, keep) && ok)
+                    {
+                        retention = retention with { Default = keep };
+                    }
+
+                    break;
+                case "servers":
+                    var rules = new List<RetentionRule>();
+                    foreach (var (glob, ruleValue, globNode) in Entries(value, p))
+                    {
+                        if (string.IsNullOrWhiteSpace(glob))
+                        {
+                            Error(p, "a server rule needs a server name or glob such as 'ehr-*'", Line(globNode));
+                        }
+                        else if (Retention(ruleValue, $"{p}.{glob}") is var (ruleOk, ruleKeep) && ruleOk)
+                        {
+                            rules.Add(new RetentionRule(glob, ruleKeep));
+                        }
+                    }
+
+                    retention = retention with { Servers = rules };
+                    break;
+                case "dataClasses":
+                    var classes = new Dictionary<string, TimeSpan?>(StringComparer.Ordinal);
+                    foreach (var (name, classValue, nameNode) in Entries(value, p))
+                    {
+                        if (!DataClassPattern().IsMatch(name))
+                        {
+                            Error($"{p}.{name}", $"data class names use lowercase letters, digits, '-' and '_', got '{name}'", Line(nameNode));
+                        }
+                        else if (Retention(classValue, $"{p}.{name}") is var (classOk, classKeep) && classOk)
+                        {
+                            classes[name] = classKeep;
+                        }
+                    }
+
+                    retention = retention with { DataClasses = classes };
+                    break;
+                case "pruneInterval": retention = retention with { PruneInterval = Duration(value, p) ?? retention.PruneInterval }; break;
+                default: Unknown(p, keyNode, "default, servers, dataClasses, pruneInterval"); break;
+            }
+        }
+
+        return retention;
+    }
+
+    // A retention period: a duration of at least a day, or "forever" (null).
+    private (bool Ok, TimeSpan? Keep) Retention(YamlNode node, string path)
+    {
+        var text = String(node, path);
+        if (text is "forever")
+        {
+            return (true, null);
+        }
+
+        if (text is not null && DurationParser.TryParse(text, out var keep) && keep >= TimeSpan.FromDays(1))
+        {
+            return (true, keep);
+        }
+
+        Error(path, $"must be a retention period of at least 1d such as 30d, 52w or 6y, or 'forever', got '{text}'", Line(node));
+        return (false, null);
+    }
+
+    private PrivacyConfig ParsePrivacy(YamlNode node, string path)
+    {
+        var privacy = new PrivacyConfig();
+        foreach (var (key, value, keyNode) in Entries(node, path))
+        {
+            var p = $"{path}.{key}";
+            switch (key)
+            {
+                case "encryptContent": privacy = privacy with { EncryptContent = Boolean(value, p) ?? privacy.EncryptContent }; break;
+                default: Unknown(p, keyNode, "encryptContent"); break;
+            }
+        }
+
+        return privacy;
+    }
+
+    // A server's data class must have a retention rule: an unknown class is most likely a typo that would keep
+    // (or drop) regulated records on the default schedule.
+    private void CheckDataClasses(WardenConfig config)
+    {
+        foreach (var server in config.Servers.Values)
+        {
+            if (server.DataClass is { } dataClass && !config.Audit.Retention.DataClasses.ContainsKey(dataClass))
+            {
+                var known = config.Audit.Retention.DataClasses.Count == 0 ? "none is defined" : "known: " + string.Join(", ", config.Audit.Retention.DataClasses.Keys);
+                Error($"servers.{server.Name}.dataClass", $"'{dataClass}' has no retention rule in audit.retention.dataClasses ({known}); add one, e.g. `{dataClass}: 6y`, or fix the name", _dataClassLines.GetValueOrDefault(server.Name));
+            }
+        }
+    }
+
+    private TelemetryConfig ParseTelemetry(YamlNode node, string path)
+    {
+        var telemetry = new TelemetryConfig();
+        foreach (var (key, value, keyNode) in Entries(node, path))
+        {
+            var p = $"{path}.{key}";
+            switch (key)
+            {
+                case "serviceName":
+                    var name = String(value, p);
+                    if (string.IsNullOrWhiteSpace(name))
+                    {
+                        Error(p, "must name the service as your tracing backend should show it, e.g. warden", Line(value));
+                    }
+                    else
+                    {
+                        telemetry = telemetry with { ServiceName = name };
+                    }
+
+                    break;
+                case "prometheus": telemetry = telemetry with { Prometheus = Boolean(value, p) ?? telemetry.Prometheus }; break;
+                case "otlp": telemetry = telemetry with { Otlp = ParseOtlp(value, p) }; break;
+                default: Unknown(p, keyNode, "serviceName, prometheus, otlp"); break;
+            }
+        }
+
+        return telemetry;
+    }
+
+    private OtlpConfig? ParseOtlp(YamlNode node, string path)
+    {
+        Uri? endpoint = null;
+        var otlp = new OtlpConfig { Endpoint = new Uri("http://localhost:4317") };
+        foreach (var (key, value, keyNode) in Entries(node, path))
+        {
+            var p = $"{path}.{key}";
+            switch (key)
+            {
+                case "endpoint":
+                    var url = String(value, p);
+                    if (!Uri.TryCreate(url, UriKind.Absolute, out endpoint) || (endpoint.Scheme != "http" && endpoint.Scheme != "https"))
+                    {
+                        Error(p, $"must be the collector's absolute http(s) URL such as http://otel-collector:4317, got '{url}'", Line(value));
+                        endpoint = null;
+                    }
+
+                    break;
+                case "protocol":
+                    otlp = otlp with { Protocol = Enum<OtlpProtocol>(value, p, ("grpc", OtlpProtocol.Grpc), ("http/protobuf", OtlpProtocol.HttpProtobuf)) ?? otlp.Protocol };
+                    break;
+                case "headers":
+                    var headers = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+                    foreach (var (header, headerValue) in StringMap(value, p))
+                    {
+                        // Only the name is echoed: the value is usually a credential.
+                        if (!HeaderNamePattern().IsMatch(header))
+                        {
+                            Error($"{p}.{header}", "is not a valid HTTP header name (letters, digits and !#$%&'*+-.^_`|~)", Line(value));
+                        }
+                        else if (headerValue.Any(c => c is '\r' or '\n'))
+                        {
+                            Error($"{p}.{header}", "must be a single line (the value is not shown here because it may be a secret)", Line(value));
+                        }
+                        else
+                        {
+                            headers[header] = headerValue;
+                        }
+                    }
+
+                    otlp = otlp with { Headers = headers };
+                    break;
+                case "traces": otlp = otlp with { Traces = Boolean(value, p) ?? otlp.Traces }; break;
+                case "metrics": otlp = otlp with { Metrics = Boolean(value, p) ?? otlp.Metrics }; break;
+                case "metricsInterval": otlp = otlp with { MetricsInterval = Duration(value, p) ?? otlp.MetricsInterval }; break;
+                case "timeout": otlp = otlp with { Timeout = Duration(value, p) ?? otlp.Timeout }; break;
+                case "sampleRatio":
+                    var text = String(value, p);
+                    if (text is not null)
+                    {
+                        if (double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var ratio) && ratio is >= 0 and <= 1)
+                        {
+                            otlp = otlp with { SampleRatio = ratio };
+                        }
+                        else
+                        {
+                            Error(p, $"must be a number from 0 to 1 (the share of new traces recorded), got '{text}'", Line(value));
+                        }
+                    }
+
+                    break;
+                default: Unknown(p, keyNode, "endpoint, protocol, headers, traces, metrics, metricsInterval, timeout, sampleRatio"); break;
+            }
+        }
+
+        if (endpoint is null)
+        {
+            if (!_errors.Any(e => e.Path == $"{path}.endpoint"))
+            {
+                Error($"{path}.endpoint", "is required: the collector's URL, e.g. http://otel-collector:4317 (grpc) or http://otel-collector:4318 (http/protobuf)", Line(node));
+            }
+
+            return null;
+        }
+
+        return otlp with { Endpoint = endpoint };
     }
 
     private List<ExtractRule> ParseExtract(YamlNode node, string path)
@@ -487,8 +705,18 @@ public sealed partial class ConfigParser
                     break;
                 case "enabled": server = server with { Enabled = Boolean(value, p) ?? true }; break;
                 case "description": server = server with { Description = String(value, p) }; break;
+                case "dataClass":
+                    var dataClass = String(value, p);
+                    if (dataClass is not null && !DataClassPattern().IsMatch(dataClass))
+                    {
+                        Error(p, $"data class names use lowercase letters, digits, '-' and '_', got '{dataClass}'", Line(value));
+                    }
+
+                    _dataClassLines[name] = Line(value);
+                    server = server with { DataClass = dataClass };
+                    break;
                 default:
-                    Unknown(p, keyNode, "command, args, env, cwd, mode, url, transport, headers, timeout, connectTimeout, idleTimeout, protocolVersion, enabled, description");
+                    Unknown(p, keyNode, "command, args, env, cwd, mode, url, transport, headers, timeout, connectTimeout, idleTimeout, protocolVersion, enabled, description, dataClass");
                     break;
             }
         }
@@ -685,8 +913,14 @@ public sealed partial class ConfigParser
     [GeneratedRegex(@"^[a-z0-9][a-z0-9-]{0,63}$")]
     private static partial Regex RedactNamePattern();
 
+    [GeneratedRegex(@"^[A-Za-z0-9!#$%&'*+\-.^_`|~]+$")]
+    private static partial Regex HeaderNamePattern();
+
     [GeneratedRegex(@"^\d{4}-\d{2}-\d{2}$")]
     private static partial Regex ProtocolVersionPattern();
+
+    [GeneratedRegex(@"^[a-z0-9][a-z0-9_-]{0,63}$")]
+    private static partial Regex DataClassPattern();
 }
 
 /// <summary>The outcome of parsing: a config when there were no errors, and every error found.</summary>

@@ -7,6 +7,7 @@ public sealed record WardenConfig
     public SessionConfig Sessions { get; init; } = new();
     public LimitsConfig Limits { get; init; } = new();
     public AuditConfig Audit { get; init; } = new();
+    public TelemetryConfig Telemetry { get; init; } = new();
 
     /// <summary>Upstream MCP servers by name, in file order.</summary>
     public IReadOnlyDictionary<string, ServerConfig> Servers { get; init; } = new Dictionary<string, ServerConfig>(StringComparer.Ordinal);
@@ -55,6 +56,9 @@ public sealed record AuditConfig
     /// <summary>sync: a response waits until its record is durable (group commit); batched: it does not.</summary>
     public AuditDurability Durability { get; init; } = AuditDurability.Sync;
 
+    /// <summary>closed: calls are refused while the log cannot be written; open: they are served and their records spooled.</summary>
+    public AuditFailureMode OnFailure { get; init; } = AuditFailureMode.Closed;
+
     /// <summary>A signed checkpoint after this many records...</summary>
     public int CheckpointEvery { get; init; } = 1000;
 
@@ -75,6 +79,41 @@ public sealed record AuditConfig
 
     /// <summary>Secret patterns of the organisation's own, masked besides the built-in rules.</summary>
     public IReadOnlyList<RedactPattern> Redact { get; init; } = [];
+
+    /// <summary>How long records are kept before their content is pruned.</summary>
+    public RetentionConfig Retention { get; init; } = new();
+
+    /// <summary>Which fields are encrypted per data subject.</summary>
+    public PrivacyConfig Privacy { get; init; } = new();
+}
+
+/// <summary>
+/// <c>audit.retention</c>: how long a record's content is kept. A record takes the first <see cref="Servers"/> rule whose
+/// glob matches its server, else its server's data class rule, else <see cref="Default"/>. Null means forever.
+/// </summary>
+public sealed record RetentionConfig
+{
+    /// <summary>The retention of records no rule covers (default one year); null keeps them forever.</summary>
+    public TimeSpan? Default { get; init; } = TimeSpan.FromDays(365);
+
+    /// <summary>Per-server rules (server name globs), in file order; the first match wins.</summary>
+    public IReadOnlyList<RetentionRule> Servers { get; init; } = [];
+
+    /// <summary>Per-data-class rules: a server's <see cref="ServerConfig.DataClass"/> picks one.</summary>
+    public IReadOnlyDictionary<string, TimeSpan?> DataClasses { get; init; } = new Dictionary<string, TimeSpan?>(StringComparer.Ordinal);
+
+    /// <summary>How often <c>warden serve</c> prunes.</summary>
+    public TimeSpan PruneInterval { get; init; } = TimeSpan.FromHours(1);
+}
+
+/// <summary>One per-server retention rule: servers matching <see cref="Server"/> (glob) keep records for <see cref="Keep"/> (null: forever).</summary>
+public sealed record RetentionRule(string Server, TimeSpan? Keep);
+
+/// <summary><c>audit.privacy</c>: identity fields are always sealed per data subject; content fields when asked.</summary>
+public sealed record PrivacyConfig
+{
+    /// <summary>Also seal arguments, prompt, output content (and its hash) and diffs under the acting subject's key.</summary>
+    public bool EncryptContent { get; init; }
 }
 
 /// <summary>When a response may be released relative to its audit record being written.</summary>
@@ -133,6 +172,9 @@ public sealed record ServerConfig
 
     /// <summary>Protocol version Warden speaks to this upstream; null negotiates.</summary>
     public string? ProtocolVersion { get; init; }
+
+    /// <summary>The class of data this server handles (e.g. <c>hipaa</c>); picks its records' retention from <c>audit.retention.dataClasses</c>.</summary>
+    public string? DataClass { get; init; }
 
     /// <summary>True when both would create the same upstream connection (descriptions aside).</summary>
     public bool SameConnectionAs(ServerConfig other) =>

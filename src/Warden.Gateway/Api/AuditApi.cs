@@ -7,32 +7,34 @@ using Warden.Core.Audit;
 using Warden.Core.Audit.Operations;
 using Warden.Core.Audit.Timeline;
 using Warden.Gateway.Hosting;
+using Warden.Core.Audit.Privacy;
 
 namespace Warden.Gateway.Api;
 
 /// <summary>
-/// <c>GET /api/v1/audit</c>: the audit log, filtered and paged (newest first); <c>GET /api/v1/audit/sessions/{id}/timeline</c>: one session in order. Each record is returned in its
-/// canonical form, hash included, so a client can check it against the log's proofs. <c>GET /api/v1/audit/stream</c>
-/// follows the log live (<see cref="AuditStream"/>).
+/// <c>GET /api/v1/audit</c>: the audit log, filtered and paged (newest first); <c>GET /api/v1/audit/sessions/{id}/timeline</c>:
+/// one session in order. Each record comes back opened: its sealed personal fields decrypted (or <c>[erased]</c> once the
+/// subject's key is destroyed), with the stored record's hash; the stored form that hashes to it is what <c>warden audit
+/// export</c> writes. <c>GET /api/v1/audit/stream</c> follows the log live, records opened the same way (<see cref="AuditStream"/>).
 /// </summary>
 public static class AuditApi
 {
     public static IEndpointRouteBuilder MapAuditApi(this IEndpointRouteBuilder app)
     {
         app.MapGet("/api/v1/audit", QueryAsync);
-        app.MapGet("/api/v1/audit/stream", (HttpContext http, IAuditStore store) => AuditStream.RunAsync(http, store));
-        app.MapGet("/api/v1/audit/{id}", async (string id, IAuditStore store, CancellationToken cancellationToken) =>
+        app.MapGet("/api/v1/audit/stream", (HttpContext http, IAuditStore store, AuditRecordSealer sealer) => AuditStream.RunAsync(http, store, sealer));
+        app.MapGet("/api/v1/audit/{id}", async (string id, IAuditStore store, AuditRecordSealer sealer, CancellationToken cancellationToken) =>
             await store.FindAsync(id, cancellationToken).ConfigureAwait(false) is { } record
-                ? Results.Text(System.Text.Encoding.UTF8.GetString(AuditRecordEncoder.Encode(record)), "application/json")
+                ? Results.Text(System.Text.Encoding.UTF8.GetString(AuditRecordEncoder.Encode(await sealer.OpenAsync(record, cancellationToken).ConfigureAwait(false))), "application/json")
                 : Results.Problem(statusCode: StatusCodes.Status404NotFound, title: "No such record", detail: $"No audit record has id '{id}'."));
         app.MapGet("/api/v1/audit/sessions/{id}/timeline", TimelineAsync);
         return app;
     }
 
     // Every record of one session in seq order, with offsets, decisions, data touched and the diffs of edited files.
-    private static async Task<IResult> TimelineAsync(string id, IAuditStore store, WardenState state, CancellationToken cancellationToken)
+    private static async Task<IResult> TimelineAsync(string id, IAuditStore store, AuditRecordSealer sealer, WardenState state, CancellationToken cancellationToken)
     {
-        var records = await SessionTimeline.LoadAsync(store.QueryAsync, id, cancellationToken).ConfigureAwait(false);
+        var records = await SessionTimeline.LoadAsync((query, ct) => OpenedPageAsync(store, sealer, query, ct), id, cancellationToken).ConfigureAwait(false);
         if (records.Count == 0)
         {
             return Results.Problem(statusCode: StatusCodes.Status404NotFound, title: "No such session",
@@ -43,18 +45,31 @@ public static class AuditApi
         return Results.Json(TimelineJson.ToJson(timeline));
     }
 
-    private static async Task<IResult> QueryAsync(HttpRequest request, IAuditStore store, CancellationToken cancellationToken)
+    private static async Task<AuditPage> OpenedPageAsync(IAuditStore store, AuditRecordSealer sealer, AuditQuery query, CancellationToken cancellationToken)
+    {
+        var page = await store.QueryAsync(query, cancellationToken).ConfigureAwait(false);
+        var opened = new List<AuditRecord>(page.Records.Count);
+        foreach (var record in page.Records)
+        {
+            opened.Add(await sealer.OpenAsync(record, cancellationToken).ConfigureAwait(false));
+        }
+
+        return page with { Records = opened };
+    }
+
+    private static async Task<IResult> QueryAsync(HttpRequest request, IAuditStore store, AuditRecordSealer sealer, CancellationToken cancellationToken)
     {
         if (Parse(request.Query) is not { } query)
         {
             return Results.Problem(statusCode: StatusCodes.Status400BadRequest, title: "Bad audit query", detail: ProblemOf(request.Query));
         }
 
-        var page = await store.QueryAsync(query, cancellationToken).ConfigureAwait(false);
+        // Records name subjects by pseudonym: ?user=alice looks hers up first.
+        var page = await store.QueryAsync(await sealer.ResolveAsync(query, cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
         var records = new JsonArray();
         foreach (var record in page.Records)
         {
-            records.Add(JsonNode.Parse(AuditRecordEncoder.Encode(record)));
+            records.Add(JsonNode.Parse(AuditRecordEncoder.Encode(await sealer.OpenAsync(record, cancellationToken).ConfigureAwait(false))));
         }
 
         return Results.Json(new JsonObject { ["records"] = records, ["next"] = page.NextCursor is { } next ? next.ToString(CultureInfo.InvariantCulture) : null });

@@ -2,12 +2,14 @@ using System.Globalization;
 using System.Text;
 using Microsoft.AspNetCore.Http;
 using Warden.Core.Audit;
+using Warden.Core.Audit.Privacy;
 
 namespace Warden.Gateway.Api;
 
 /// <summary>
 /// <c>GET /api/v1/audit/stream</c>: Server-Sent Events of audit records as they are committed, with the filters of
-/// <c>GET /api/v1/audit</c>. Each <c>record</c> event carries one record's canonical JSON and its seq as the event id;
+/// <c>GET /api/v1/audit</c>. Each <c>record</c> event carries one record's JSON as <c>GET /api/v1/audit/{id}</c> returns
+/// it (opened: personal fields decrypted, the stored record's hash) and its seq as the event id;
 /// a client that falls behind gets a <c>lagged</c> event naming the seq range it lost (fetch it from
 /// <c>/api/v1/audit</c>), never a slower log. <c>Last-Event-ID</c> replays what was committed after that seq first.
 /// </summary>
@@ -16,7 +18,7 @@ internal static class AuditStream
     private const int Buffer = 1024;
     private static readonly TimeSpan KeepAlive = TimeSpan.FromSeconds(15);
 
-    public static async Task RunAsync(HttpContext http, IAuditStore store)
+    public static async Task RunAsync(HttpContext http, IAuditStore store, AuditRecordSealer sealer)
     {
         var parameters = http.Request.Query;
         var problem = parameters.ContainsKey("cursor") || parameters.ContainsKey("limit")
@@ -44,7 +46,7 @@ internal static class AuditStream
             {
                 await foreach (var record in store.ReadAsync(resumeAfter + 1, aborted).ConfigureAwait(false))
                 {
-                    await SendAsync(http, filter, record, aborted).ConfigureAwait(false);
+                    await SendAsync(http, filter, sealer, record, aborted).ConfigureAwait(false);
                     last = record.Seq;
                 }
             }
@@ -70,7 +72,7 @@ internal static class AuditStream
                 {
                     if (record.Seq > last)
                     {
-                        await SendAsync(http, filter, record, aborted).ConfigureAwait(false);
+                        await SendAsync(http, filter, sealer, record, aborted).ConfigureAwait(false);
                         last = record.Seq;
                     }
                 }
@@ -90,10 +92,12 @@ internal static class AuditStream
         }
     }
 
-    private static async Task SendAsync(HttpContext http, AuditRecordFilter filter, AuditRecord record, CancellationToken cancellationToken)
+    // Filters apply to the record as it reads (a user filter names the person, not the pseudonym stored).
+    private static async Task SendAsync(HttpContext http, AuditRecordFilter filter, AuditRecordSealer sealer, AuditRecord record, CancellationToken cancellationToken)
     {
-        var json = Encoding.UTF8.GetString(AuditRecordEncoder.Encode(record));
-        if (filter.Matches(record, json))
+        var opened = await sealer.OpenAsync(record, cancellationToken).ConfigureAwait(false);
+        var json = Encoding.UTF8.GetString(AuditRecordEncoder.Encode(opened));
+        if (filter.Matches(opened, json))
         {
             await WriteAsync(http, $"id: {record.Seq.ToString(CultureInfo.InvariantCulture)}\nevent: record\ndata: {json}\n\n", cancellationToken).ConfigureAwait(false);
         }

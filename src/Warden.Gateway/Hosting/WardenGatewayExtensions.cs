@@ -7,6 +7,8 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Warden.Core.Audit;
+using Warden.Core.Audit.Privacy;
+using Warden.Core.Audit.Spool;
 using Warden.Core.Configuration;
 using Warden.Gateway.Api;
 using Warden.Gateway.Logging;
@@ -15,6 +17,7 @@ using Warden.Core.Sessions;
 using Warden.Gateway.Mcp;
 using Warden.Gateway.Pipeline;
 using Warden.Gateway.Security;
+using Warden.Gateway.Telemetry;
 using Warden.Gateway.Upstreams;
 using Warden.Storage.Sqlite;
 
@@ -36,6 +39,8 @@ public static class WardenGatewayExtensions
             () => state.Redactor)));
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton(new SessionSealer(SessionSealer.LoadOrCreateKey(config.Sessions.Key, Path.Combine(dataDirectory, "session.key"))));
+        services.AddSingleton<WardenMetrics>();
+        services.AddSingleton(sp => new TelemetryProviders(config, sp.GetRequiredService<ILogger<TelemetryProviders>>(), () => state.Redactor));
         services.AddSingleton<UpstreamRegistry>();
         services.AddSingleton(sp => new SessionStore(sp.GetRequiredService<SessionSealer>(), sp.GetRequiredService<UpstreamRegistry>(), sp.GetRequiredService<TimeProvider>(), () => state.Config.Sessions));
         services.AddSingleton<Handshake>();
@@ -46,9 +51,15 @@ public static class WardenGatewayExtensions
         services.TryAddSingleton<ICallerIdentifier, LocalCallerIdentifier>();
         services.TryAddSingleton<IDecisionPoint, AllowAllDecisionPoint>();
         services.TryAddSingleton(sp => new AuditKeyStore(dataDirectory, AuditOrigin(config), sp.GetRequiredService<TimeProvider>(), sp.GetService<ILogger<AuditKeyStore>>()));
+        // Personal fields are sealed per data subject; the master key sits beside the signing key (mode 0600).
+        services.TryAddSingleton(_ => AuditMasterKey.LoadOrCreate(dataDirectory));
+        services.TryAddSingleton(sp => SqliteSubjectKeyStore.Open(AuditDatabasePath(config, dataDirectory), sp.GetRequiredService<AuditMasterKey>(), sp.GetRequiredService<TimeProvider>()));
+        services.TryAddSingleton<ISubjectKeyStore>(sp => sp.GetRequiredService<SqliteSubjectKeyStore>());
+        services.TryAddSingleton(sp => new AuditRecordSealer(sp.GetRequiredService<ISubjectKeyStore>()));
         services.TryAddSingleton<IAuditStore>(sp =>
         {
             var keys = sp.GetRequiredService<AuditKeyStore>();
+            var sealer = sp.GetRequiredService<AuditRecordSealer>();
 
             // The signing key exists from the first start, so its public half can be handed to auditors at once.
             keys.GetSigner();
@@ -60,13 +71,18 @@ public static class WardenGatewayExtensions
                 Origin = AuditOrigin(config),
                 Signer = keys.GetSigner,
                 Time = sp.GetRequiredService<TimeProvider>(),
+                Seal = (record, cancellationToken) => sealer.SealAsync(record, state.Config.Audit.Privacy.EncryptContent, cancellationToken),
             };
-            // Opened once, at start-up; a log that cannot be opened stops Warden with the reason.
-            return SqliteAuditStore.OpenAsync(AuditDatabasePath(config, dataDirectory), options, sp.GetService<ILogger<SqliteAuditStore>>()).GetAwaiter().GetResult();
+            // Opened once, at start-up; a log that cannot be opened stops Warden with the reason. audit.onFailure is
+            // read per record, so a reload can change it; a spool an earlier run left is replayed before serving.
+            var sqlite = SqliteAuditStore.OpenAsync(AuditDatabasePath(config, dataDirectory), options, sp.GetService<ILogger<SqliteAuditStore>>()).GetAwaiter().GetResult();
+            return SpoolingAuditStore.OpenAsync(sqlite, AuditSpoolPath(config, dataDirectory), () => state.Config.Audit.OnFailure, config.Audit.Durability,
+                sp.GetRequiredService<TimeProvider>(), sp.GetService<ILogger<SpoolingAuditStore>>()).GetAwaiter().GetResult();
         });
         services.AddHostedService<UpstreamLifetime>();
         services.AddHostedService<ConfigWatcher>();
         services.AddHostedService<SessionSweeper>();
+        services.AddHostedService(sp => new AuditPruner(sp, state, AuditDatabasePath(config, dataDirectory), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<AuditPruner>>()));
         return services;
     }
 
@@ -76,11 +92,16 @@ public static class WardenGatewayExtensions
     /// <summary>The audit log's SQLite file: <c>audit.database</c>, relative to the data directory unless absolute.</summary>
     public static string AuditDatabasePath(WardenConfig config, string dataDirectory) => Path.Combine(dataDirectory, config.Audit.Database);
 
+    /// <summary>The spool of records the log could not take (audit.onFailure: open), beside the database.</summary>
+    public static string AuditSpoolPath(WardenConfig config, string dataDirectory) => SpoolingAuditStore.SpoolPathFor(AuditDatabasePath(config, dataDirectory));
+
     /// <summary>Adds the middleware and maps /mcp, /mcp/{server}, /healthz and /readyz.</summary>
     public static IEndpointRouteBuilder MapWardenGateway(this WebApplication app)
     {
         // Open the audit log now: a log that cannot be opened stops start-up instead of failing the first call.
-        app.Services.GetRequiredService<IAuditStore>();
+        var audit = app.Services.GetRequiredService<IAuditStore>();
+        app.Services.GetRequiredService<WardenMetrics>().ObserveAudit(audit);
+        var telemetry = app.Services.GetRequiredService<TelemetryProviders>();
         app.UseMiddleware<HostOriginValidation>();
         var handler = app.Services.GetRequiredService<McpHttpHandler>();
         app.MapPost("/mcp", (HttpContext http) => handler.PostAsync(http, null));
@@ -90,6 +111,12 @@ public static class WardenGatewayExtensions
         app.MapGet("/mcp/{server}", (HttpContext http, string server) => handler.GetAsync(http, server));
         app.MapDelete("/mcp/{server}", (HttpContext http, string server) => handler.DeleteAsync(http, server));
         app.MapAuditApi();
+        if (telemetry.Prometheus is { } prometheus)
+        {
+            // Like /readyz and /api/v1: for operators, reached through the loopback binding (and listen.allowedHosts).
+            app.MapGet("/metrics", () => Results.Text(prometheus.Scrape(), "text/plain; version=0.0.4; charset=utf-8"));
+        }
+
         app.MapGet("/healthz", () => Results.Json(new JsonObject { ["status"] = "ok", ["version"] = WardenInfo.Version }));
         app.MapGet("/readyz", (UpstreamRegistry upstreams, SessionStore sessions, WardenState current) =>
         {
@@ -102,9 +129,10 @@ public static class WardenGatewayExtensions
 
             return Results.Json(new JsonObject
             {
-                ["status"] = health.All(h => h.Healthy) ? "ready" : "degraded",
+                ["status"] = health.All(h => h.Healthy) && audit.Unavailable is null && audit.Spooled == 0 ? "ready" : "degraded",
                 ["sessions"] = sessions.Count,
                 ["servers"] = servers,
+                ["audit"] = new JsonObject { ["writable"] = audit.Unavailable is null, ["spooled"] = audit.Spooled, ["error"] = audit.Unavailable },
             });
         });
         return app;

@@ -8,6 +8,7 @@ using ModelContextProtocol.Protocol;
 using Warden.Core.Pipeline;
 using Warden.Gateway.Hosting;
 using Warden.Gateway.Pipeline;
+using Warden.Gateway.Telemetry;
 using Warden.Gateway.Upstreams;
 
 namespace Warden.Gateway.Mcp;
@@ -152,14 +153,17 @@ internal sealed partial class McpHttpHandler(
 
     private async Task InitializeAsync(HttpContext http, string route, Caller caller, JsonRpcRequest request)
     {
+        var startedAt = time.GetUtcNow();
+        var started = time.GetTimestamp();
+        using var span = McpPipeline.StartSpan(request, TransportContext.From(http), out var parent);
         if (pipeline.AuditUnavailable is { } down)
         {
-            await McpResponses.WriteJsonAsync(http, JsonRpcErrors.Create(request.Id, JsonRpcErrors.AuditUnavailable, down)).ConfigureAwait(false);
+            var refused = JsonRpcErrors.Create(request.Id, JsonRpcErrors.AuditUnavailable, down);
+            pipeline.Refused(span, request.Method, route == "*" ? null : route, refused, started);
+            await McpResponses.WriteJsonAsync(http, refused).ConfigureAwait(false);
             return;
         }
 
-        var startedAt = time.GetUtcNow();
-        var started = time.GetTimestamp();
         var (response, session) = await handshake.InitializeAsync(route, caller, request, http.RequestAborted).ConfigureAwait(false);
         var clientInfo = (request.Params as JsonObject)?["clientInfo"];
         var recorded = await pipeline.RecordAsync(new McpAction
@@ -172,7 +176,7 @@ internal sealed partial class McpHttpHandler(
             RequestId = request.Id.ToString(),
             ClientName = RequestFields.String(clientInfo?["name"]),
             ClientVersion = RequestFields.String(clientInfo?["version"]),
-        }, startedAt, started, response).ConfigureAwait(false);
+        }, startedAt, started, response, span, parent, session?.Ticket.ProtocolVersion).ConfigureAwait(false);
         if (!recorded)
         {
             // Unrecorded, the session must not exist: end it (and its upstream sessions) now, not at the idle sweep.
@@ -198,7 +202,7 @@ internal sealed partial class McpHttpHandler(
         var router = session.IsAggregate ? (IMcpRouter)aggregate : PassthroughRouter.Instance;
         var exchange = new Exchange(request.Id, request.Method);
         var clientId = request.Id;
-        var responseTask = pipeline.RunAsync(session, request, exchange, router, CancellationToken.None);
+        var responseTask = pipeline.RunAsync(session, request, exchange, router, CancellationToken.None, TransportContext.From(http));
 
         // Answer with plain JSON when the upstream sends nothing before its response; switch to SSE as
         // soon as it does (progress, logs, sampling requests belong on this request's stream).

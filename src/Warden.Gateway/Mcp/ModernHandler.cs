@@ -9,6 +9,7 @@ using Microsoft.Extensions.Logging;
 using ModelContextProtocol.Protocol;
 using Warden.Core.Pipeline;
 using Warden.Gateway.Pipeline;
+using Warden.Gateway.Telemetry;
 using Warden.Gateway.Upstreams;
 
 namespace Warden.Gateway.Mcp;
@@ -132,7 +133,7 @@ internal sealed partial class ModernHandler(
         request.Id = new RequestId(Interlocked.Increment(ref s_nextId));
         var exchange = new Exchange(request.Id, request.Method);
         var router = context.IsAggregate ? (IMcpRouter)aggregate : PassthroughRouter.Instance;
-        var response = pipeline.RunAsync(context, request, exchange, router, CancellationToken.None);
+        var response = pipeline.RunAsync(context, request, exchange, router, CancellationToken.None, TransportContext.From(http));
         await StreamAsync(http, context, new Flow(exchange, response, info, new JsonObject()), clientId).ConfigureAwait(false);
     }
 

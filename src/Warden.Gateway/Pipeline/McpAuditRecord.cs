@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json.Nodes;
 using ModelContextProtocol.Protocol;
 using Warden.Core.Audit;
@@ -12,17 +11,17 @@ namespace Warden.Gateway.Pipeline;
 /// <summary>Turns one MCP request, its decision and its response into an audit record, secrets masked.</summary>
 internal static class McpAuditRecord
 {
-    public static AuditRecord Create(McpAction action, Decision decision, JsonRpcMessageWithId response, DateTimeOffset startedAt, TimeSpan duration, int maxOutputChars, TimeProvider time, SecretRedactor redactor, ResourceExtractor? extractor = null)
+    public static AuditRecord Create(McpAction action, Decision decision, JsonRpcMessageWithId response, DateTimeOffset startedAt, TimeSpan duration, int maxOutputChars, TimeProvider time, string? traceId, SecretRedactor redactor, ResourceExtractor? extractor = null)
     {
         // Data accessed is extracted from the original arguments and result (a masked value names nothing); then
         // every field from the client or the upstream is redacted, output first so its hash covers the redacted whole.
         var tally = new RedactionTally();
         var output = Output(response, maxOutputChars, redactor, tally);
-        var record = Build(action, decision, output, startedAt, duration, time) with { DataAccessed = DataAccessed(action, response, extractor ?? ResourceExtractor.Default) };
+        var record = Build(action, decision, output, startedAt, duration, time, traceId) with { DataAccessed = DataAccessed(action, response, extractor ?? ResourceExtractor.Default) };
         return AuditRecordRedaction.Apply(record, redactor, tally);
     }
 
-    private static AuditRecord Build(McpAction action, Decision decision, AuditOutput? output, DateTimeOffset startedAt, TimeSpan duration, TimeProvider time) => new()
+    private static AuditRecord Build(McpAction action, Decision decision, AuditOutput? output, DateTimeOffset startedAt, TimeSpan duration, TimeProvider time, string? traceId) => new()
     {
         Id = AuditRecord.NewId(time),
         Timestamp = startedAt,
@@ -30,7 +29,7 @@ internal static class McpAuditRecord
         Source = AuditSource.Mcp,
         SessionId = action.SessionId,
         RequestId = action.RequestId,
-        TraceId = Activity.Current?.TraceId.ToHexString(),
+        TraceId = traceId,
         Input = new AuditInput { Method = action.Method, Name = action.Name, Server = action.Server, Arguments = action.Arguments },
         Output = output,
         Model = action.ClientName is null ? null : new AuditModelIdentity { Agent = action.ClientName, AgentVersion = action.ClientVersion },

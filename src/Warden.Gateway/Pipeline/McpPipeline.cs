@@ -7,6 +7,7 @@ using Warden.Core.Configuration;
 using Warden.Core.Pipeline;
 using Warden.Gateway.Hosting;
 using Warden.Gateway.Mcp;
+using Warden.Gateway.Telemetry;
 using Warden.Gateway.Upstreams;
 
 namespace Warden.Gateway.Pipeline;
@@ -16,19 +17,27 @@ namespace Warden.Gateway.Pipeline;
 /// resolve server and name → decide → forward → record. Each step is a replaceable service. A response is
 /// released only once its record is in the audit log; when the log cannot be written, calls are refused.
 /// </summary>
-internal sealed class McpPipeline(IDecisionPoint decisions, IAuditStore audit, WardenState state, TimeProvider time)
+internal sealed class McpPipeline(IDecisionPoint decisions, IAuditStore audit, WardenState state, TimeProvider time, WardenMetrics metrics)
 {
-    public async Task<JsonRpcMessageWithId> RunAsync(GatewaySession session, JsonRpcRequest request, Exchange exchange, IMcpRouter router, CancellationToken cancellationToken)
+    public async Task<JsonRpcMessageWithId> RunAsync(GatewaySession session, JsonRpcRequest request, Exchange exchange, IMcpRouter router, CancellationToken cancellationToken, TransportContext transport = default)
     {
         var startedAt = time.GetUtcNow();
         var started = time.GetTimestamp();
         var recorded = Recorded(request.Method);
+        var parent = recorded ? McpSpans.ParentOf(request.Params, transport) : default;
+        using var span = recorded ? McpSpans.StartServer(request.Method, request.Id, parent, transport) : null;
         if (recorded && audit.Unavailable is { } down)
         {
-            return JsonRpcErrors.Create(request.Id, JsonRpcErrors.AuditUnavailable, down);
+            var refused = JsonRpcErrors.Create(request.Id, JsonRpcErrors.AuditUnavailable, down);
+            var call = new CallTags(request.Method, session.IsAggregate ? null : session.Ticket.Route, RequestFields.Read(request).Name, session.Ticket.ProtocolVersion);
+            McpSpans.Describe(span, call, session.Ticket.Id);
+            Complete(span, call, refused, CallOutcome.AuditUnavailable, null, started);
+            return refused;
         }
 
         var target = router.Resolve(session, request);
+        var tags = new CallTags(request.Method, target.Server, target.Name, session.Ticket.ProtocolVersion);
+        McpSpans.Describe(span, tags, session.Ticket.Id);
         var action = new McpAction
         {
             Source = "mcp",
@@ -54,18 +63,68 @@ internal sealed class McpPipeline(IDecisionPoint decisions, IAuditStore audit, W
         }
 
         var config = state.Config.Audit;
-        var record = McpAuditRecord.Create(action, decision, response, startedAt, time.GetElapsedTime(started), config.MaxOutputChars, time, state.Redactor, ExtractorFor(config));
-        var appended = await audit.AppendAsync(record, CancellationToken.None).ConfigureAwait(false);
-        return appended.Succeeded
-            ? response
-            : JsonRpcErrors.Create(request.Id, JsonRpcErrors.AuditUnavailable, $"The call ran, but Warden could not record it, so its result is withheld: {appended.Error}");
+        var record = McpAuditRecord.Create(action, decision, response, startedAt, time.GetElapsedTime(started), config.MaxOutputChars, time, McpSpans.TraceId(span, parent), state.Redactor, ExtractorFor(config));
+        var appended = await AppendAsync(record, span).ConfigureAwait(false);
+        if (!appended.Succeeded)
+        {
+            var withheld = JsonRpcErrors.Create(request.Id, JsonRpcErrors.AuditUnavailable, $"The call ran, but Warden could not record it, so its result is withheld: {appended.Error}");
+            Complete(span, tags, withheld, CallOutcome.AuditUnavailable, decision, started);
+            return withheld;
+        }
+
+        var outcome = !decision.IsAllowed ? CallOutcome.Denied : McpSpans.ErrorType(response) is null ? CallOutcome.Ok : CallOutcome.Error;
+        Complete(span, tags, response, outcome, decision, started);
+        return response;
     }
 
-    /// <summary>Records a request Warden answered itself (initialize) through the same record step; false when the log refused it.</summary>
-    public async ValueTask<bool> RecordAsync(McpAction action, DateTimeOffset startedAt, long startedTimestamp, JsonRpcMessageWithId response)
+    /// <summary>Starts the server span of a request Warden answers itself (initialize); null when no one records spans.</summary>
+    public static Activity? StartSpan(JsonRpcRequest request, TransportContext transport, out ActivityContext parent)
     {
-        var record = McpAuditRecord.Create(action, Decision.AllowAll, response, startedAt, time.GetElapsedTime(startedTimestamp), state.Config.Audit.MaxOutputChars, time, state.Redactor);
-        return (await audit.AppendAsync(record, CancellationToken.None).ConfigureAwait(false)).Succeeded;
+        parent = McpSpans.ParentOf(request.Params, transport);
+        return McpSpans.StartServer(request.Method, request.Id, parent, transport);
+    }
+
+    /// <summary>
+    /// Records a request Warden answered itself (initialize) through the same record step and ends its span; false
+    /// when the log refused it.
+    /// </summary>
+    public async ValueTask<bool> RecordAsync(McpAction action, DateTimeOffset startedAt, long startedTimestamp, JsonRpcMessageWithId response, Activity? span, ActivityContext parent, string? protocolVersion)
+    {
+        var tags = new CallTags(action.Method, action.Server, action.Name, protocolVersion);
+        McpSpans.Describe(span, tags, action.SessionId);
+        var record = McpAuditRecord.Create(action, Decision.AllowAll, response, startedAt, time.GetElapsedTime(startedTimestamp), state.Config.Audit.MaxOutputChars, time, McpSpans.TraceId(span, parent), state.Redactor);
+        var appended = await AppendAsync(record, span).ConfigureAwait(false);
+        Complete(span, tags, response, appended.Succeeded ? McpSpans.ErrorType(response) is null ? CallOutcome.Ok : CallOutcome.Error : CallOutcome.AuditUnavailable, Decision.AllowAll, startedTimestamp);
+        return appended.Succeeded;
+    }
+
+    /// <summary>Ends the span and counts a request that was refused before it ran (the audit log cannot be written).</summary>
+    public void Refused(Activity? span, string method, string? server, JsonRpcMessageWithId response, long startedTimestamp) =>
+        Complete(span, new CallTags(method, server, null, null), response, CallOutcome.AuditUnavailable, null, startedTimestamp);
+
+    private async ValueTask<AuditAppendResult> AppendAsync(AuditRecord record, Activity? span)
+    {
+        var started = time.GetTimestamp();
+        var appended = await audit.AppendAsync(record, CancellationToken.None).ConfigureAwait(false);
+        metrics.AuditWrite(appended, time.GetElapsedTime(started));
+        if (span is { IsAllDataRequested: true })
+        {
+            span.SetTag(SemanticConventions.WardenAuditRecordId, record.Id);
+        }
+
+        return appended;
+    }
+
+    private void Complete(Activity? span, in CallTags tags, JsonRpcMessageWithId response, CallOutcome outcome, Decision? decision, long startedTimestamp)
+    {
+        var errorType = McpSpans.ErrorType(response);
+        McpSpans.Complete(span, response, errorType);
+        if (span is { IsAllDataRequested: true } && decision is { } d)
+        {
+            span.SetTag(SemanticConventions.WardenDecision, d.IsAllowed ? "allow" : "deny");
+        }
+
+        metrics.Call(tags, outcome, errorType, time.GetElapsedTime(startedTimestamp), decision is { IsAllowed: false } denied ? (denied.RuleIds.Count > 0 ? denied.RuleIds[0] : null) : null);
     }
 
     // One extractor per configuration (rebuilt when a reload changes the audit section). One reference, so

@@ -3,6 +3,8 @@ using System.Text.Json.Nodes;
 using Microsoft.Extensions.Logging;
 using ModelContextProtocol.Protocol;
 using Warden.Core.Configuration;
+using Warden.Gateway.Mcp;
+using Warden.Gateway.Telemetry;
 
 namespace Warden.Gateway.Upstreams;
 
@@ -31,9 +33,12 @@ internal sealed partial class UpstreamConnection : IAsyncDisposable
     private volatile string? _closedReason;
     private long _lastActivityTicks;
 
-    public UpstreamConnection(ServerConfig server, ITransport transport, bool shared, ILogger logger, TimeProvider time)
+    private readonly WardenMetrics? _metrics;
+
+    public UpstreamConnection(ServerConfig server, ITransport transport, bool shared, ILogger logger, TimeProvider time, WardenMetrics? metrics = null)
     {
         Server = server;
+        _metrics = metrics;
         _transport = transport;
         Shared = shared;
         _logger = logger;
@@ -115,14 +120,20 @@ internal sealed partial class UpstreamConnection : IAsyncDisposable
         _pending[id] = pending;
         _latest = pending;
         Touch();
+
+        // A subscriptions/listen stream stays open until the client closes it: a stream, not a call to time.
+        var isCall = request.Method != "subscriptions/listen";
+        var name = isCall ? RequestFields.Read(request).Name : null;
+        using var span = isCall ? McpSpans.StartClient(this, request, name) : null;
+        var started = Time.GetTimestamp();
         var sendAbort = CancellationTokenSource.CreateLinkedTokenSource(_closing.Token);
         pending.SendAbort = sendAbort;
         var sent = SendAsync(request, pending, sendAbort);
 
-        // A subscriptions/listen stream stays open until the client closes it.
-        var limit = timeoutOverride ?? (request.Method == "subscriptions/listen" ? Timeout.InfiniteTimeSpan : Server.Timeout);
+        var limit = timeoutOverride ?? (isCall ? Server.Timeout : Timeout.InfiniteTimeSpan);
         using var timeout = new CancellationTokenSource(limit, Time);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, cancellationToken);
+        JsonRpcMessageWithId? answer = null;
         try
         {
             var response = await pending.Response.Task.WaitAsync(linked.Token).ConfigureAwait(false);
@@ -133,14 +144,14 @@ internal sealed partial class UpstreamConnection : IAsyncDisposable
                 await sent.WaitAsync(linked.Token).ConfigureAwait(false);
             }
 
-            return response;
+            return answer = response;
         }
         catch (OperationCanceledException)
         {
             Forget(pending);
             Abort(sendAbort);
             await CancelUpstreamAsync(id, timeout.IsCancellationRequested ? "timeout" : "cancelled").ConfigureAwait(false);
-            return timeout.IsCancellationRequested
+            return answer = timeout.IsCancellationRequested
                 ? JsonRpcErrors.Create(originalId, JsonRpcErrors.RequestTimeout, $"Upstream server '{ServerName}' did not answer {request.Method} within {limit.TotalSeconds:0.###}s; Warden cancelled it. Retry, or raise servers.{ServerName}.timeout if the tool is slow by nature.")
                 : JsonRpcErrors.Create(originalId, JsonRpcErrors.RequestTimeout, "Request cancelled.");
         }
@@ -149,6 +160,17 @@ internal sealed partial class UpstreamConnection : IAsyncDisposable
             if (pending.OriginalProgressToken is not null)
             {
                 _pendingByProgress.TryRemove(id, out _);
+            }
+
+            if (isCall)
+            {
+                var errorType = answer is null ? "_OTHER" : McpSpans.ErrorType(answer);
+                if (answer is not null)
+                {
+                    McpSpans.Complete(span, answer, errorType);
+                }
+
+                _metrics?.UpstreamCall(new CallTags(request.Method, ServerName, name, null), Server.Kind == UpstreamKind.Stdio ? "pipe" : "tcp", errorType, Time.GetElapsedTime(started));
             }
         }
     }

@@ -117,7 +117,7 @@ internal sealed partial class UpstreamRegistry
         }
 
         var logger = _loggerFactory.CreateLogger($"Warden.Upstream.{server.Name}");
-        var connection = new UpstreamConnection(server, new ModernHttpTransport(server, _httpClient, logger), shared: true, logger, _time) { Modern = true };
+        var connection = new UpstreamConnection(server, new ModernHttpTransport(server, _httpClient, logger), shared: true, logger, _time, _metrics) { Modern = true };
         _live[connection] = 0;
         _ = connection.Completion.ContinueWith(_ => _live.TryRemove(connection, out byte _), TaskScheduler.Default);
 

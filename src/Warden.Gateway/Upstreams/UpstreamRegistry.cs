@@ -7,6 +7,7 @@ using ModelContextProtocol.Protocol;
 using Warden.Core.Configuration;
 using Warden.Gateway.Hosting;
 using Warden.Gateway.Mcp;
+using Warden.Gateway.Telemetry;
 
 namespace Warden.Gateway.Upstreams;
 
@@ -23,20 +24,26 @@ internal sealed partial class UpstreamRegistry : IAsyncDisposable
     private readonly TimeProvider _time;
     private readonly HttpClient _httpClient;
     private readonly WardenState _state;
+    private readonly WardenMetrics? _metrics;
     private volatile bool _disposed;
 
-    public UpstreamRegistry(ILoggerFactory loggerFactory, TimeProvider time, WardenState state)
+    public UpstreamRegistry(ILoggerFactory loggerFactory, TimeProvider time, WardenState state, WardenMetrics? metrics = null)
     {
         _loggerFactory = loggerFactory;
         _state = state;
         _logger = loggerFactory.CreateLogger("Warden.Upstreams");
         _time = time;
+        _metrics = metrics;
+        metrics?.ObserveUpstreams(Health);
         // One pooled handler for every HTTP upstream: connections are reused across sessions.
-        _httpClient = new HttpClient(new SocketsHttpHandler
+        _httpClient = new HttpClient(new TraceContextHandler
         {
-            PooledConnectionLifetime = TimeSpan.FromMinutes(5),
-            MaxConnectionsPerServer = 256,
-            AutomaticDecompression = System.Net.DecompressionMethods.All,
+            InnerHandler = new SocketsHttpHandler
+            {
+                PooledConnectionLifetime = TimeSpan.FromMinutes(5),
+                MaxConnectionsPerServer = 256,
+                AutomaticDecompression = System.Net.DecompressionMethods.All,
+            },
         })
         { Timeout = Timeout.InfiniteTimeSpan };
     }
@@ -189,7 +196,7 @@ internal sealed partial class UpstreamRegistry : IAsyncDisposable
             return Failed(state, server, $"Upstream server '{server.Name}' could not be started: {UpstreamConnection.Describe(ex)}");
         }
 
-        var connection = new UpstreamConnection(server, transport, shared, _loggerFactory.CreateLogger($"Warden.Upstream.{server.Name}"), _time);
+        var connection = new UpstreamConnection(server, transport, shared, _loggerFactory.CreateLogger($"Warden.Upstream.{server.Name}"), _time, _metrics);
         _live[connection] = 0;
         _ = connection.Completion.ContinueWith(_ => _live.TryRemove(connection, out byte _), TaskScheduler.Default);
 

@@ -28,6 +28,7 @@ internal static partial class HttpHost
 
         builder.Services.AddSingleton(new GatedStdoutStream(Console.OpenStandardOutput()));
         builder.Services.AddDistributedMemoryCache();
+        builder.Services.AddHttpContextAccessor();
         builder.Services.AddMcpServer()
             .WithHttpTransport(http =>
             {

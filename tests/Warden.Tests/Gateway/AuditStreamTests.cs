@@ -83,7 +83,7 @@ public sealed class AuditStreamTests
         http.Response.Body = body;
 
         // The stream has subscribed when RunAsync first waits; then more records are committed at once than it buffers.
-        var running = AuditStream.RunAsync(http, store);
+        var running = AuditStream.RunAsync(http, store, new Warden.Core.Audit.Privacy.AuditRecordSealer(null));
         Assert.Equal(1, store.Feed.SubscriberCount);
         store.Feed.Publish([.. Enumerable.Range(1, 1030).Select(Record)]);
         Polling.Until(() => Encoding.UTF8.GetString(body.ToArray()).Contains("event: lagged", StringComparison.Ordinal), Patience);

@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using ModelContextProtocol;
 using ModelContextProtocol.Protocol;
 using Warden.Core.Audit;
+using Warden.Core.Audit.Privacy;
 using Warden.Gateway.Upstreams;
 using Warden.Tests.Infrastructure;
 
@@ -31,7 +32,13 @@ public sealed class AuditTrailTests
         Assert.Contains("audit me", call.Output!.Content);
         Assert.Equal(64, call.Output.ContentSha256!.Length);
         Assert.Null(call.Output.Error);
-        Assert.Equal("local", call.User.Subject);
+        // Stored, the identity is sealed: a pseudonym in place, the subject and name encrypted under their key.
+        Assert.StartsWith("psn-", call.User.Subject);
+        Assert.Null(call.User.DisplayName);
+        Assert.NotNull(call.Sealed);
+        var opened = await warden.Services.GetRequiredService<AuditRecordSealer>().OpenAsync(call, CancellationToken.None);
+        Assert.Equal("local", opened.User.Subject);
+        Assert.Equal(Environment.UserName, opened.User.DisplayName);
         Assert.Equal("loopback", call.User.AuthMethod);
         Assert.Equal(AuditEffect.Allow, call.Decision.Effect);
         Assert.Equal(AuditSource.Mcp, call.Source);
@@ -121,6 +128,71 @@ public sealed class AuditTrailTests
         var result = await new AuditVerifier(keys.GetVerifiers()).VerifyAsync(store.ReadAsync(1, CancellationToken.None), checkpoints, CancellationToken.None);
         Assert.True(result.IsIntact, result.Problem);
         Assert.Equal(await store.CountAsync(CancellationToken.None), result.RecordsVerified);
+        Assert.Equal(result.RecordsVerified, result.CheckpointSize);
+    }
+
+    [Fact]
+    public async Task AuditApi_ByUser_FindsTheCallersRecordsWithIdentityDecrypted()
+    {
+        var data = Directory.CreateTempSubdirectory("warden-audit-").FullName;
+        await using var warden = await WardenHost.StartAsync(Configs.StdioTestServer(), data);
+        await using var client = await warden.ConnectAsync("/mcp/test");
+        await client.CallToolAsync("slow_echo", new Dictionary<string, object?> { ["message"] = "find me", ["delayMs"] = 0 });
+        using var http = new HttpClient();
+
+        var page = System.Text.Json.Nodes.JsonNode.Parse(await http.GetStringAsync($"{warden.BaseUrl}/api/v1/audit?user=local&tool=slow_echo"))!;
+
+        var record = Assert.Single(page["records"]!.AsArray())!;
+        Assert.Equal("local", record["user"]!["subject"]!.GetValue<string>());
+        Assert.Equal(Environment.UserName, record["user"]!["display_name"]!.GetValue<string>());
+        Assert.Null(record["sealed"]);
+        var one = System.Text.Json.Nodes.JsonNode.Parse(await http.GetStringAsync($"{warden.BaseUrl}/api/v1/audit/{record["id"]!.GetValue<string>()}"))!;
+        Assert.Equal("local", one["user"]!["subject"]!.GetValue<string>());
+        // The privacy key sits beside the signing key, owner-only.
+        if (!OperatingSystem.IsWindows())
+        {
+            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(Path.Combine(data, AuditMasterKey.FileName)));
+        }
+    }
+
+    [Fact]
+    public async Task Serve_RecordsPastRetention_ArePrunedInTheBackground_AndTheLogKeepsVerifyingAndGrowing()
+    {
+        var data = Directory.CreateTempSubdirectory("warden-audit-").FullName;
+        var clock = new ShiftableClock();
+        var yaml = Configs.StdioTestServer() + """
+
+            audit:
+              retention:
+                default: 1d
+                pruneInterval: 1s
+            """;
+        await using (var warden = await WardenHost.StartAsync(yaml, data, clock))
+        {
+            await using var client = await warden.ConnectAsync("/mcp/test");
+            await client.CallToolAsync("slow_echo", new Dictionary<string, object?> { ["message"] = "old news", ["delayMs"] = 0 });
+            var store = warden.Services.GetRequiredService<IAuditStore>();
+            var before = (await ReadAllAsync(store)).Count;
+
+            // Two days later the pruner (every second) finds them past retention.
+            clock.Advance(TimeSpan.FromDays(2));
+            Polling.Until(() => ReadAllAsync(store).GetAwaiter().GetResult().Count(r => r.Pruned is not null) == before, TimeSpan.FromSeconds(60));
+
+            // The gateway's writer chains its next record onto the prune record the pruner appended (in a new
+            // session: two days on, the old one has expired).
+            await using var later = await warden.ConnectAsync("/mcp/test");
+            var after = await later.CallToolAsync("slow_echo", new Dictionary<string, object?> { ["message"] = "fresh", ["delayMs"] = 0 });
+            Assert.Contains("fresh", Assert.IsType<TextContentBlock>(after.Content[0]).Text);
+            var records = await ReadAllAsync(store);
+            Assert.Contains(records, r => r.Input.Method == AuditLifecycle.Prune);
+            Assert.Equal(Enumerable.Range(1, records.Count).Select(i => (long)i), records.Select(r => r.Seq));
+        }
+
+        await using var reopened = await OpenAsync(data);
+        using var keys = new AuditKeyStore(data, Warden.Gateway.Hosting.WardenGatewayExtensions.AuditOrigin(new Warden.Core.Configuration.WardenConfig()), TimeProvider.System);
+        var result = await new AuditVerifier(keys.GetVerifiers()).VerifyAsync(reopened.ReadAsync(1, CancellationToken.None), await reopened.CheckpointsAsync(CancellationToken.None), CancellationToken.None);
+        Assert.True(result.IsIntact, result.Problem);
+        Assert.True(result.RecordsPruned >= 2, $"{result.RecordsPruned} records pruned");
         Assert.Equal(result.RecordsVerified, result.CheckpointSize);
     }
 

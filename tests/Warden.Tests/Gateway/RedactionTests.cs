@@ -12,7 +12,7 @@ namespace Warden.Tests.Gateway;
 /// <summary>
 /// Secrets planted in tool arguments, tool results, upstream errors and upstream stderr, through a real Warden and the
 /// test server over stdio, appear nowhere Warden keeps or shows them: the SQLite files, its logs, the exports (jsonl,
-/// csv, ocsf), the API, the session timeline and the live stream. Each place is also checked to hold the markers, so
+/// csv, ocsf), the API, the session timeline, the live stream and the spans it exports over OTLP. Each place is also checked to hold the markers, so
 /// a clean result cannot come from nothing having been recorded.
 /// </summary>
 public sealed class RedactionTests
@@ -25,7 +25,13 @@ public sealed class RedactionTests
         var secrets = new PlantedSecrets();
         var data = Directory.CreateTempSubdirectory("warden-redaction-").FullName;
         var logs = new CapturedLogs();
-        var warden = await WardenHost.StartAsync(Configs.StdioTestServer() + "\n" + PlantedSecrets.CustomPatternYaml, data, logs: logs);
+        await using var collector = await OtlpCollector.StartAsync();
+        var yaml = Configs.StdioTestServer() + "\n" + PlantedSecrets.CustomPatternYaml + $$"""
+
+            telemetry:
+              otlp: { endpoint: {{collector.Url}}, protocol: http/protobuf }
+            """;
+        var warden = await WardenHost.StartAsync(yaml, data, logs: logs);
         string api, stream;
         try
         {
@@ -72,6 +78,11 @@ public sealed class RedactionTests
         AssertNowhere(secrets, "GET /api/v1/audit", api);
         AssertNowhere(secrets, "the live stream", stream);
         AssertNowhere(secrets, "Warden's logs", logs.Text);
+
+        // Stopping Warden flushed its spans: the resource URI tag and the error status went out masked.
+        var spans = string.Concat(collector.Exports.Where(e => e.Path == "/v1/traces").Select(e => Encoding.Latin1.GetString(e.Body)));
+        Assert.Contains("[REDACTED:url-password]", spans, StringComparison.Ordinal);
+        AssertNowhere(secrets, "the OTLP span exports", spans);
         AssertNowhere(secrets, "the database files after shutdown", DatabaseBytes(data));
         var jsonl = await WardenCli.RunAsync("audit", "export", "--format", "jsonl", "--data", data);
         var csv = await WardenCli.RunAsync("audit", "export", "--format", "csv", "--data", data);

@@ -29,10 +29,11 @@ internal sealed class WardenHost : IAsyncDisposable
     public IServiceProvider Services => _app.Services;
 
     /// <summary>
-    /// Starts Warden; <paramref name="time"/> replaces the system clock (e.g. to let sessions go idle at once);
+    /// Starts Warden; <paramref name="time"/> replaces the system clock (e.g. to let sessions go idle at once),
+    /// <paramref name="services"/> registers replacements (a decision point, say) before Warden's own services, and
     /// <paramref name="logs"/> receives everything Warden logs, down to Trace.
     /// </summary>
-    public static async Task<WardenHost> StartAsync(WardenConfig config, string? dataDirectory = null, TimeProvider? time = null, CapturedLogs? logs = null)
+    public static async Task<WardenHost> StartAsync(WardenConfig config, string? dataDirectory = null, TimeProvider? time = null, Action<IServiceCollection>? services = null, CapturedLogs? logs = null)
     {
         dataDirectory ??= Directory.CreateTempSubdirectory("warden-test-").FullName;
         var builder = WebApplication.CreateSlimBuilder();
@@ -51,6 +52,7 @@ internal sealed class WardenHost : IAsyncDisposable
             builder.Services.AddSingleton(time);
         }
 
+        services?.Invoke(builder.Services);
         builder.Services.AddWardenGateway(config, dataDirectory);
         var app = builder.Build();
         app.MapWardenGateway();
@@ -59,11 +61,11 @@ internal sealed class WardenHost : IAsyncDisposable
         return new WardenHost(app, address.TrimEnd('/'), dataDirectory);
     }
 
-    public static Task<WardenHost> StartAsync(string yaml, string? dataDirectory = null, TimeProvider? time = null, CapturedLogs? logs = null)
+    public static Task<WardenHost> StartAsync(string yaml, string? dataDirectory = null, TimeProvider? time = null, Action<IServiceCollection>? services = null, CapturedLogs? logs = null)
     {
         var result = ConfigParser.Parse(yaml);
         Assert.True(result.IsValid, string.Join("\n", result.Errors));
-        return StartAsync(result.Config!, dataDirectory, time, logs);
+        return StartAsync(result.Config!, dataDirectory, time, services, logs);
     }
 
     public Task<McpClient> ConnectAsync(string path = "/mcp", McpClientOptions? options = null) =>

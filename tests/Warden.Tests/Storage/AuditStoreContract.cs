@@ -1,5 +1,7 @@
 using System.Text.Json.Nodes;
 using Warden.Core.Audit;
+using Warden.Core.Audit.Privacy;
+using Warden.Core.Audit.Retention;
 using Warden.Core.Configuration;
 
 namespace Warden.Tests.Storage;
@@ -14,11 +16,116 @@ public abstract class AuditStoreContract : IDisposable
 
     private readonly NoteSigner _signer = NoteSigner.Generate(Origin);
 
-    /// <summary>Opens (or reopens) the store on this test's location.</summary>
+    /// <summary>Opens (or reopens) the store on this test's location; with <see cref="AuditStoreSettings.Sealed"/> it seals personal fields.</summary>
     protected abstract Task<IAuditStore> OpenAsync(AuditStoreSettings settings);
 
-    protected AuditStoreSettings Settings(AuditDurability durability = AuditDurability.Sync, int checkpointEvery = 1000) =>
-        new(durability, checkpointEvery, Origin, () => _signer);
+    /// <summary>Opens the lifecycle (forget, holds, prune) of this test's location, beside an open store.</summary>
+    protected abstract Task<IAuditLifecycle> OpenLifecycleAsync(AuditStoreSettings settings);
+
+    /// <summary>Opens records sealed by this test's store (their subjects' keys as the store made them).</summary>
+    protected abstract AuditRecordSealer Opener();
+
+    protected AuditStoreSettings Settings(AuditDurability durability = AuditDurability.Sync, int checkpointEvery = 1000, bool sealedFields = false) =>
+        new(durability, checkpointEvery, Origin, () => _signer, sealedFields);
+
+    private static readonly AuditUserIdentity Operator = new() { Subject = "ops", AuthMethod = "local" };
+
+    private static RetentionPolicy KeepFor(int days) => new(
+        new RetentionConfig { Default = TimeSpan.FromDays(days) },
+        new Dictionary<string, ServerConfig>(StringComparer.Ordinal));
+
+    [Fact]
+    public async Task Prune_PastRetention_LeavesTombstonesThatVerify_AndTheStoreChainsOntoThePruneRecord()
+    {
+        await using var store = await OpenAsync(Settings(checkpointEvery: 4));
+        var old = DateTimeOffset.UtcNow.AddDays(-60);
+        for (var i = 1; i <= 6; i++)
+        {
+            await AppendAsync(store, Record(i) with { Timestamp = i <= 4 ? old : DateTimeOffset.UtcNow });
+        }
+
+        var lifecycle = await OpenLifecycleAsync(Settings());
+        var dry = await lifecycle.PruneAsync(KeepFor(30), dryRun: true, Operator, CancellationToken.None);
+        Assert.Equal("1-4", dry.Pruned.ToString());
+        Assert.DoesNotContain(await ReadAllAsync(store), r => r.Pruned is not null);
+
+        var result = await lifecycle.PruneAsync(KeepFor(30), dryRun: false, Operator, CancellationToken.None);
+
+        Assert.Equal("1-4", result.Pruned.ToString());
+        Assert.Equal([7L], result.RecordSeqs);
+        // The store was not told: it finds the prune record at the end of the log and chains onto it.
+        var next = await AppendAsync(store, Record(8) with { Timestamp = DateTimeOffset.UtcNow });
+        Assert.Equal(8, next.Seq);
+        var records = await ReadAllAsync(store);
+        Assert.Equal(Enumerable.Range(1, 8).Select(i => (long)i), records.Select(r => r.Seq));
+        Assert.All(records.Take(4), r => Assert.NotNull(r.Pruned));
+        Assert.Equal(AuditLifecycle.Prune, records[6].Input.Method);
+        Assert.Equal(records[6].Hash, next.PrevHash);
+        Assert.DoesNotContain((await store.QueryAsync(new AuditQuery(), CancellationToken.None)).Records, r => r.Pruned is not null);
+        await AssertVerifiesAsync(store, 8, pruned: 4);
+        Assert.Empty((await lifecycle.PruneAsync(KeepFor(30), dryRun: false, Operator, CancellationToken.None)).RecordSeqs);
+    }
+
+    [Fact]
+    public async Task Prune_HeldServer_KeepsItsRecordsUntilTheHoldIsReleased()
+    {
+        await using var store = await OpenAsync(Settings());
+        var old = DateTimeOffset.UtcNow.AddDays(-60);
+        for (var i = 1; i <= 4; i++)
+        {
+            await AppendAsync(store, Record(i) with { Timestamp = old, Input = new AuditInput { Method = "tools/call", Server = i % 2 == 0 ? "ehr-main" : "web" } });
+        }
+
+        var lifecycle = await OpenLifecycleAsync(Settings());
+        var hold = await lifecycle.AddHoldAsync(AuditHoldKind.Server, "ehr-*", "matter 7", Operator, CancellationToken.None);
+
+        var first = await lifecycle.PruneAsync(KeepFor(30), dryRun: false, Operator, CancellationToken.None);
+        Assert.Equal("1,3", first.Pruned.ToString());
+        Assert.Equal(2, first.Held);
+
+        Assert.NotNull(await lifecycle.ReleaseHoldAsync(hold.Id, "settled", Operator, CancellationToken.None));
+        Assert.Null(await lifecycle.ReleaseHoldAsync(hold.Id, "again", Operator, CancellationToken.None));
+        var second = await lifecycle.PruneAsync(KeepFor(30), dryRun: false, Operator, CancellationToken.None);
+        Assert.Equal("2,4", second.Pruned.ToString());
+
+        // Holds, releases and prunes are records themselves, never pruned.
+        var records = await ReadAllAsync(store);
+        Assert.Equal([AuditLifecycle.HoldAdd, AuditLifecycle.Prune, AuditLifecycle.HoldRelease, AuditLifecycle.Prune], records.Skip(4).Select(r => r.Input.Method));
+        await AssertVerifiesAsync(store, 8, pruned: 4);
+    }
+
+    [Fact]
+    public async Task Forget_DestroysTheSubjectsKey_RecordsStayAndVerify_OtherSubjectsStillOpen()
+    {
+        await using var store = await OpenAsync(Settings(sealedFields: true));
+        var placed = new List<AuditRecord>();
+        for (var i = 1; i <= 4; i++)
+        {
+            placed.Add(await AppendAsync(store, Record(i) with { User = new AuditUserIdentity { Subject = i % 2 == 0 ? "alice" : "bob", DisplayName = "Name " + i, AuthMethod = "oidc" } }));
+        }
+
+        Assert.All(placed, r => Assert.StartsWith("psn-", r.User.Subject));
+        Assert.Equal("alice", (await Opener().OpenAsync(placed[1], CancellationToken.None)).User.Subject);
+        var lifecycle = await OpenLifecycleAsync(Settings(sealedFields: true));
+
+        var forgotten = await lifecycle.ForgetAsync("alice", "request 1", Operator, CancellationToken.None);
+
+        Assert.Equal(ForgetStatus.Erased, forgotten.Status);
+        Assert.Equal(placed[1].User.Subject, forgotten.Pseudonym);
+        Assert.Equal(ForgetStatus.NoKey, (await lifecycle.ForgetAsync("alice", null, Operator, CancellationToken.None)).Status);
+        var records = await ReadAllAsync(store);
+        Assert.Equal(placed.Select(r => r.Hash), records.Take(4).Select(r => r.Hash));
+        var opened = new List<AuditRecord>();
+        foreach (var record in records.Take(4))
+        {
+            opened.Add(await Opener().OpenAsync(record, CancellationToken.None));
+        }
+
+        Assert.Equal(["bob", AuditRecordSealer.Erased, "bob", AuditRecordSealer.Erased], opened.Select(r => r.User.Subject));
+        Assert.Equal(AuditRecordSealer.Erased, opened[1].User.DisplayName);
+        Assert.Equal("Name 3", opened[2].User.DisplayName);
+        await AssertVerifiesAsync(store, 5);
+    }
 
     [Fact]
     public async Task Append_InOrder_AssignsSeqOneToNChainedByPrevHash()
@@ -89,7 +196,7 @@ public abstract class AuditStoreContract : IDisposable
 
         await using (var store = await OpenAsync(Settings(checkpointEvery: 4)))
         {
-            var next = await AppendAsync(store, Record(8));
+            var next = await AppendAsync(store, Record(8) with { Timestamp = DateTimeOffset.UtcNow });
             Assert.Equal(8, next.Seq);
             Assert.Equal(last.Hash, next.PrevHash);
             for (var i = 9; i <= 12; i++)
@@ -351,12 +458,13 @@ public abstract class AuditStoreContract : IDisposable
         return records;
     }
 
-    private async Task AssertVerifiesAsync(IAuditStore store, long expectedRecords)
+    private async Task AssertVerifiesAsync(IAuditStore store, long expectedRecords, long pruned = 0)
     {
         var result = await new AuditVerifier([_signer.Verifier], Origin)
             .VerifyAsync(store.ReadAsync(1, CancellationToken.None), await store.CheckpointsAsync(CancellationToken.None), CancellationToken.None);
         Assert.True(result.IsIntact, result.Problem);
         Assert.Equal(expectedRecords, result.RecordsVerified);
+        Assert.Equal(pruned, result.RecordsPruned);
     }
 
     private Checkpoint Open(string note) =>
@@ -365,5 +473,5 @@ public abstract class AuditStoreContract : IDisposable
             : throw new Xunit.Sdk.XunitException($"checkpoint does not verify:\n{note}");
 }
 
-/// <summary>How a contract test wants its store: durability, checkpoint cadence, and the signing key.</summary>
-public sealed record AuditStoreSettings(AuditDurability Durability, int CheckpointEvery, string Origin, Func<NoteSigner> Signer);
+/// <summary>How a contract test wants its store: durability, checkpoint cadence, the signing key, and whether personal fields are sealed.</summary>
+public sealed record AuditStoreSettings(AuditDurability Durability, int CheckpointEvery, string Origin, Func<NoteSigner> Signer, bool Sealed = false);

@@ -1,4 +1,6 @@
+using System.Security.Cryptography;
 using Warden.Core.Audit;
+using Warden.Core.Audit.Privacy;
 using Warden.Storage.Sqlite;
 
 namespace Warden.Tests.Storage;
@@ -7,9 +9,16 @@ namespace Warden.Tests.Storage;
 public sealed class SqliteAuditStoreContractTests : AuditStoreContract
 {
     private readonly string _directory = Directory.CreateTempSubdirectory("warden-audit-contract-").FullName;
+    private readonly AuditMasterKey _master = AuditMasterKey.FromBytes(RandomNumberGenerator.GetBytes(32));
+    private SqliteSubjectKeyStore? _keys;
+
+    private string Database => Path.Combine(_directory, "audit.db");
+
+    // One key table per test location, opened once the store has created it.
+    private SqliteSubjectKeyStore Keys => _keys ??= SqliteSubjectKeyStore.Open(Database, _master, TimeProvider.System);
 
     protected override async Task<IAuditStore> OpenAsync(AuditStoreSettings settings) =>
-        await SqliteAuditStore.OpenAsync(Path.Combine(_directory, "audit.db"), new SqliteAuditStoreOptions
+        await SqliteAuditStore.OpenAsync(Database, new SqliteAuditStoreOptions
         {
             Durability = settings.Durability,
             CheckpointEvery = settings.CheckpointEvery,
@@ -17,10 +26,24 @@ public sealed class SqliteAuditStoreContractTests : AuditStoreContract
             CheckpointInterval = TimeSpan.FromHours(1),
             Origin = settings.Origin,
             Signer = settings.Signer,
+            Seal = settings.Sealed ? (record, ct) => new AuditRecordSealer(Keys).SealAsync(record, encryptContent: false, ct) : null,
         });
+
+    protected override async Task<IAuditLifecycle> OpenLifecycleAsync(AuditStoreSettings settings) =>
+        await SqliteAuditMaintenance.OpenAsync(Database, new SqliteAuditMaintenanceOptions
+        {
+            Origin = settings.Origin,
+            Signer = settings.Signer,
+            Keys = Keys,
+            Seal = settings.Sealed ? (record, ct) => new AuditRecordSealer(Keys).SealAsync(record, encryptContent: false, ct) : (record, _) => ValueTask.FromResult(record),
+        });
+
+    protected override AuditRecordSealer Opener() => new(Keys);
 
     public override void Dispose()
     {
+        _keys?.Dispose();
+        _master.Dispose();
         base.Dispose();
         try
         {

@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using Microsoft.Data.Sqlite;
 using Warden.Core.Audit;
+using Warden.Core.Audit.Privacy;
 using Warden.Storage.Sqlite;
 
 namespace Warden.Tests.Storage;
@@ -18,6 +19,9 @@ internal sealed class SqliteTestLog : IDisposable
     public string Directory { get; }
 
     public string Database => Path.Combine(Directory, "warden.db");
+
+    /// <summary>The query index file beside the log.</summary>
+    public string IndexFile => Path.Combine(Directory, "warden.index.db");
 
     /// <summary>The records as the store placed them, seq 1 first.</summary>
     public List<AuditRecord> Records { get; } = [];
@@ -42,14 +46,74 @@ internal sealed class SqliteTestLog : IDisposable
         }
     }
 
-    public Task<SqliteAuditStore> OpenStoreAsync(AuditKeyStore keys, int checkpointEvery = 5) =>
+    public Task<SqliteAuditStore> OpenStoreAsync(AuditKeyStore keys, int checkpointEvery = 5, Func<AuditRecord, CancellationToken, ValueTask<AuditRecord>>? seal = null) =>
         SqliteAuditStore.OpenAsync(Database, new SqliteAuditStoreOptions
         {
             CheckpointEvery = checkpointEvery,
             CheckpointInterval = TimeSpan.FromHours(1),
             Origin = Origin,
             Signer = keys.GetSigner,
+            Seal = seal,
         });
+
+    /// <summary>
+    /// A log of <paramref name="records"/> written as <c>warden serve</c> writes them: personal fields sealed per data
+    /// subject under the directory's privacy key (content too with <paramref name="encryptContent"/>).
+    /// </summary>
+    public static async Task<SqliteTestLog> CreateSealedAsync(IEnumerable<AuditRecord> records, bool encryptContent = false, int checkpointEvery = 5)
+    {
+        var log = new SqliteTestLog(System.IO.Directory.CreateTempSubdirectory("warden-audit-cli-").FullName);
+        await log.AppendSealedAsync(records, encryptContent, checkpointEvery);
+        return log;
+    }
+
+    /// <summary>Opens the store again with sealing on, appends <paramref name="records"/>, and shuts it down (which signs a checkpoint).</summary>
+    public async Task AppendSealedAsync(IEnumerable<AuditRecord> records, bool encryptContent = false, int checkpointEvery = 5)
+    {
+        using var keys = Keys();
+        using var master = AuditMasterKey.LoadOrCreate(Directory);
+        // The key table opens lazily: the store below creates it before the first record is sealed.
+        using var subjects = SqliteSubjectKeyStore.Open(Database, master, TimeProvider.System);
+        var sealer = new AuditRecordSealer(subjects);
+        await using var sealing = await OpenStoreAsync(keys, checkpointEvery, (record, ct) => sealer.SealAsync(record, encryptContent, ct));
+        foreach (var record in records)
+        {
+            var result = await sealing.AppendAsync(record, CancellationToken.None);
+            Records.Add(result.Record ?? throw new InvalidOperationException(result.Error));
+        }
+    }
+
+    /// <summary>A record by <paramref name="subject"/> (with a display name) through <paramref name="server"/> at <paramref name="timestamp"/>.</summary>
+    public static AuditRecord PersonRecord(int n, string subject, DateTimeOffset timestamp, string server = "web", string? session = null) => new()
+    {
+        Id = Guid.CreateVersion7().ToString(),
+        Timestamp = timestamp,
+        Source = AuditSource.Mcp,
+        SessionId = session ?? "sess-1",
+        Input = new AuditInput { Method = "tools/call", Server = server, Name = "lookup", Arguments = new JsonObject { ["query"] = Marker(n) } },
+        Output = AuditOutput.FromContent($"result {Marker(n)}", 1000),
+        DataAccessed = [new AuditResource { Kind = AuditResourceKind.File, Value = $"/srv/{Marker(n)}.txt" }],
+        User = new AuditUserIdentity { Subject = subject, DisplayName = $"{subject} Example", Roles = ["developer"], AuthMethod = "oidc" },
+        Decision = new AuditDecision { Effect = AuditEffect.Allow, RuleIds = ["allow-all"] },
+    };
+
+    /// <summary>The database file and its WAL, as bytes: everything SQLite has on disk.</summary>
+    public byte[] RawBytes()
+    {
+        var wal = Database + "-wal";
+        return [.. File.ReadAllBytes(Database), .. File.Exists(wal) ? File.ReadAllBytes(wal) : []];
+    }
+
+    /// <summary>The first column of the first row <paramref name="sql"/> returns, read-only.</summary>
+    public object? Scalar(string sql, Action<SqliteCommand>? bind = null)
+    {
+        using var connection = new SqliteConnection($"Data Source={Database};Mode=ReadOnly;Pooling=False");
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        bind?.Invoke(command);
+        return command.ExecuteScalar();
+    }
 
     public AuditKeyStore Keys() => new(Directory, Origin, TimeProvider.System);
 
