@@ -14,6 +14,9 @@ internal sealed class Exchange(RequestId clientId, string method)
 
     public RequestId ClientId { get; } = clientId;
 
+    /// <summary>The id the client gave the request, when Warden runs it under one of its own (2026-07-28 requests); what the audit record names.</summary>
+    public RequestId? OriginalId { get; init; }
+
     public string Method { get; } = method;
 
     /// <summary>The upstream server handling it (null while Warden handles it itself).</summary>

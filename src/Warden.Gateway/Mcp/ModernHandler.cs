@@ -131,7 +131,7 @@ internal sealed partial class ModernHandler(
         // Ids are the client's own and several clients of one caller share a context: run under a unique one.
         var clientId = request.Id;
         request.Id = new RequestId(Interlocked.Increment(ref s_nextId));
-        var exchange = new Exchange(request.Id, request.Method);
+        var exchange = new Exchange(request.Id, request.Method) { OriginalId = clientId };
         var router = context.IsAggregate ? (IMcpRouter)aggregate : PassthroughRouter.Instance;
         var response = pipeline.RunAsync(context, request, exchange, router, CancellationToken.None, TransportContext.From(http));
         await StreamAsync(http, context, new Flow(exchange, response, info, new JsonObject()), clientId).ConfigureAwait(false);

@@ -47,7 +47,7 @@ internal sealed class McpPipeline(IDecisionPoint decisions, IAuditStore audit, W
             Name = target.Name,
             Arguments = recorded ? target.Arguments?.DeepClone() : null,
             SessionId = session.Ticket.Id,
-            RequestId = request.Id.ToString(),
+            RequestId = (exchange.OriginalId ?? request.Id).ToString(),
             ClientName = session.ClientName,
             ClientVersion = session.ClientVersion,
         };

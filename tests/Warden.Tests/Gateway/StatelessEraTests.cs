@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json.Nodes;
+using Microsoft.Extensions.DependencyInjection;
 using ModelContextProtocol.Client;
 using ModelContextProtocol.Protocol;
 using Warden.Tests.Infrastructure;
@@ -257,13 +258,18 @@ public sealed class StatelessEraTests
         await using var warden = await WardenHost.StartAsync(Configs.StdioTestServer());
         using var http = new HttpClient();
 
-        var (status, body) = await PostAsync(http, warden.BaseUrl + "/mcp", Request(1, "tools/list"));
+        var (status, body) = await PostAsync(http, warden.BaseUrl + "/mcp", Request(4242, "tools/list"));
 
         Assert.Equal(HttpStatusCode.OK, status);
         var result = body["result"]!.AsObject();
         Assert.Contains(result["tools"]!.AsArray(), t => t!["name"]!.GetValue<string>() == "test__slow_echo");
         Assert.Equal("private", result["cacheScope"]!.GetValue<string>());
         Assert.True(result["ttlMs"]!.GetValue<int>() >= 0);
+
+        // The audit record names the request by the client's id, not the one Warden ran it under.
+        var store = warden.Services.GetRequiredService<Warden.Core.Audit.IAuditStore>();
+        var page = await store.QueryAsync(new Warden.Core.Audit.AuditQuery { Method = "tools/list" }, CancellationToken.None);
+        Assert.Equal("4242", Assert.Single(page.Records).RequestId);
     }
 
 #pragma warning disable MCP9005 // Sampling is deprecated in 2026-07-28 but still part of it; the bridge must carry it.
