@@ -52,17 +52,20 @@ internal static class BuiltInRules
             + @"|:[ \t]*(?:" + Quoted + @"|(?<s>" + Unquoted + @")[ \t]*(?:#[^\r\n\\]*)?(?:\r?\n|\\r\\n|\\n|\\?""|$)))"),
     ];
 
-    /// <summary>
-    /// Every match of every rule contains one of these (case-insensitively) within <see cref="Lookback"/> characters
-    /// of its start, so text without any is skipped without running the regex at all, and the regex starts near the first.
-    /// </summary>
-    public static SearchValues<string> Triggers { get; } = SearchValues.Create(
+    /// <summary>The words of <see cref="Triggers"/> (declared first: static initialisers run in order).</summary>
+    public static string[] TriggerWords { get; } =
     [
         "-----BEGIN", "AKIA", "ASIA", "ABIA", "ACCA", "A3T", "secret", "ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_",
         "glpat-", "gldt-", "glrt-", "glptt-", "xox", "eyJ", "bearer", "://", "pwd", "pass", "token", "apikey", "api_key",
         "api-key", "accesskey", "access_key", "access-key", "privatekey", "private_key", "private-key", "authkey", "auth_key",
         "auth-key", "credential",
-    ], StringComparison.OrdinalIgnoreCase);
+    ];
+
+    /// <summary>
+    /// Every match of every rule contains one of these (case-insensitively) within <see cref="Lookback"/> characters
+    /// of its start, so text without any is skipped without running the regex at all, and the regex starts near the first.
+    /// </summary>
+    public static SearchValues<string> Triggers { get; } = SearchValues.Create(TriggerWords, StringComparison.OrdinalIgnoreCase);
 
     /// <summary>How far before its trigger a match may start (";" and up to 8 blanks before "password"; "https" before "://").</summary>
     public const int Lookback = 16;

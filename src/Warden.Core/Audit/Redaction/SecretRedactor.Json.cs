@@ -146,9 +146,19 @@ public sealed partial class SecretRedactor
 
     private bool NeedsRedaction(ReadOnlySpan<char> text, SecretField field) => SecretFields.IsSecret(text, field) || MayContainSecret(text);
 
+    // Every rule's match holds a trigger word, and every secret field's name one of these (names are matched with
+    // separators dropped, so "api_key" and "X-Api-Key" both hold "key").
+    private static readonly SearchValues<string> RawWords = SearchValues.Create(
+        [.. BuiltInRules.TriggerWords, "pass", "secret", "token", "key", "credential", "auth", "cookie", "bearer"], StringComparison.OrdinalIgnoreCase);
+
     // One forward read, no allocation for ordinary strings: the common case (nothing secret) costs this and no more.
     private bool NeedsRedaction(ReadOnlySpan<byte> utf8Json)
     {
+        if (CertainlyClean(utf8Json))
+        {
+            return false;
+        }
+
         var reader = new Utf8JsonReader(utf8Json, new JsonReaderOptions { MaxDepth = MaxDepth });
         var containers = new Stack<SecretField>();
         var current = SecretField.None;
@@ -196,6 +206,30 @@ public sealed partial class SecretRedactor
             {
                 ArrayPool<char>.Shared.Return(rented);
             }
+        }
+    }
+
+    // Decided on the raw bytes, before any JSON is read: ASCII text with no escape that could hide a letter or a slash
+    // ("\u0074oken", "https:\/\/") reads the same decoded, so if none of RawWords is in it, no rule and no secret field
+    // can match (custom patterns can match anything: then the full read decides). A 100 KB result costs a widening
+    // copy and one vectorised search instead of a JSON read that transcodes every string.
+    private bool CertainlyClean(ReadOnlySpan<byte> utf8Json)
+    {
+        if (_custom.Length > 0 || !Ascii.IsValid(utf8Json) || utf8Json.IndexOf("\\u"u8) >= 0 || utf8Json.IndexOf("\\/"u8) >= 0)
+        {
+            return false;
+        }
+
+        var rented = ArrayPool<char>.Shared.Rent(Math.Max(utf8Json.Length, 1));
+        try
+        {
+            var chars = rented.AsSpan(0, utf8Json.Length);
+            Ascii.ToUtf16(utf8Json, chars, out _);
+            return chars.IndexOfAny(RawWords) < 0;
+        }
+        finally
+        {
+            ArrayPool<char>.Shared.Return(rented);
         }
     }
 

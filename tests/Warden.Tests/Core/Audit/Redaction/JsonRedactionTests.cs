@@ -17,6 +17,38 @@ public sealed class JsonRedactionTests
          "{{Secrets.GitHubPat}}": 1, "env": ["HOME=/home/alice", "GITHUB_TOKEN={{Secrets.GitHubPat}}"], "pem": "{{Secrets.PrivateKey.Replace("\n", "\\n", StringComparison.Ordinal)}}"}
         """;
 
+    public static TheoryData<string, string> HiddenFromTheRawBytes => new()
+    {
+        // A \u escape can spell a trigger word, an escaped slash a URL; non-ASCII text is not checked on its bytes.
+        { "{\"text\": \"\\u0067" + Secrets.GitHubPat[1..] + "\"}", "github-token" },
+        { "{\"url\": \"https:\\/\\/deploy:Zq8vN2xK7pLm@db.internal\\/app\"}", "url-password" },
+        { "{\"note\": \"café " + Secrets.GitHubPat + "\"}", "github-token" },
+        { "{\"Api-Key\": \"7d9f1c2e4b6a8d0f1e3c5a7b9d2f4e6a\"}", SecretRedactor.SecretFieldRule },
+        { "{\"pa\\u0073sword\": \"hunter2\"}", SecretRedactor.SecretFieldRule },
+    };
+
+    [Theory]
+    [MemberData(nameof(HiddenFromTheRawBytes))]
+    public void RedactJsonUtf8_SecretsTheRawBytesHideBehindEscapesOrNonAscii_AreStillFound(string json, string rule)
+    {
+        var tally = new RedactionTally();
+
+        var redacted = SecretRedactor.Default.RedactJsonUtf8(Encoding.UTF8.GetBytes(json), tally);
+
+        Assert.NotNull(redacted);
+        Assert.True(tally.ToDictionary()?.ContainsKey(rule), $"{rule} did not fire on {json}");
+    }
+
+    [Fact]
+    public void RedactJsonUtf8_LargeCleanAsciiResult_IsLeftAsItIs()
+    {
+        var lines = string.Concat(Enumerable.Range(0, 3000).Select(i => $"{i:x8} 0123456789abcdefghij ABCDEF status ok\\n"));
+        Assert.True(lines.Length > 100_000);
+        var json = $$"""{"content":[{"type":"text","text":"{{lines}}"}],"isError":false}""";
+
+        Assert.Null(SecretRedactor.Default.RedactJsonUtf8(Encoding.UTF8.GetBytes(json), new RedactionTally()));
+    }
+
     [Fact]
     public void RedactJson_Document_MasksSecretValuesKeepsKeysShapeAndOtherValues()
     {
