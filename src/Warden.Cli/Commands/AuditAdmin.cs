@@ -46,17 +46,8 @@ internal sealed class AuditAdmin : IDisposable
     /// <summary>Opens the log for changes; on failure writes what to do to stderr and returns null (exit 2).</summary>
     public static async Task<AuditAdmin?> OpenAsync(FileInfo? configFile, DirectoryInfo? data, CancellationToken cancellationToken)
     {
-        if (WardenEnvironment.LoadConfig(configFile, "nothing was changed") is not { } config)
+        if (WardenEnvironment.LocateAuditLog(configFile, data, "nothing was changed") is not (var config, var dataDirectory, var databasePath))
         {
-            return null;
-        }
-
-        var dataDirectory = WardenEnvironment.DataDirectory(data);
-        var databasePath = WardenGatewayExtensions.AuditDatabasePath(config, dataDirectory);
-        if (!File.Exists(databasePath))
-        {
-            Console.Error.WriteLine($"There is no audit log at '{databasePath}'. Point at Warden's data directory with --data DIR (or WARDEN_HOME), "
-                + "and pass the --config Warden runs with if it sets audit.database.");
             return null;
         }
 

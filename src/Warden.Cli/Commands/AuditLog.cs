@@ -49,17 +49,8 @@ internal sealed class AuditLog
     /// </summary>
     public static AuditLog? Open(FileInfo? configFile, DirectoryInfo? data, IReadOnlyList<string> keyArguments)
     {
-        if (WardenEnvironment.LoadConfig(configFile, "cannot read the audit log") is not { } config)
+        if (WardenEnvironment.LocateAuditLog(configFile, data, "cannot read the audit log") is not (var config, var dataDirectory, var databasePath))
         {
-            return null;
-        }
-
-        var dataDirectory = WardenEnvironment.DataDirectory(data);
-        var databasePath = WardenGatewayExtensions.AuditDatabasePath(config, dataDirectory);
-        if (!File.Exists(databasePath))
-        {
-            Console.Error.WriteLine($"There is no audit log at '{databasePath}'. Point at Warden's data directory with --data DIR (or WARDEN_HOME), "
-                + "and pass the --config Warden runs with if it sets audit.database.");
             return null;
         }
 

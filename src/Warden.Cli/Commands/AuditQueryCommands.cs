@@ -181,16 +181,8 @@ internal static class AuditQueryCommands
     /// </summary>
     internal static (WardenConfig Config, SqliteAuditReader Reader, AuditReading Keys)? Open(FileInfo? configFile, DirectoryInfo? data)
     {
-        if (WardenEnvironment.LoadConfig(configFile, "cannot read the audit log") is not { } config)
+        if (WardenEnvironment.LocateAuditLog(configFile, data, "cannot read the audit log") is not (var config, var directory, var path))
         {
-            return null;
-        }
-
-        var directory = WardenEnvironment.DataDirectory(data);
-        var path = WardenGatewayExtensions.AuditDatabasePath(config, directory);
-        if (!File.Exists(path))
-        {
-            Console.Error.WriteLine($"There is no audit log at '{path}'. Point --data (or WARDEN_HOME) at the data directory 'warden serve' uses.");
             return null;
         }
 

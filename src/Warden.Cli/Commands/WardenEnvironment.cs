@@ -46,4 +46,27 @@ internal static class WardenEnvironment
         Console.Error.WriteLine($"{file.FullName}: {consequence}; fix the {result.Errors.Count} problem(s) above (check with `warden config validate`).");
         return null;
     }
+
+    /// <summary>
+    /// The configuration, data directory and audit database path an audit command works on; null (what to do on
+    /// stderr) when the configuration does not load or there is no log there.
+    /// </summary>
+    public static (WardenConfig Config, string DataDirectory, string DatabasePath)? LocateAuditLog(FileInfo? configFile, DirectoryInfo? data, string consequence)
+    {
+        if (LoadConfig(configFile, consequence) is not { } config)
+        {
+            return null;
+        }
+
+        var dataDirectory = DataDirectory(data);
+        var databasePath = Warden.Gateway.Hosting.WardenGatewayExtensions.AuditDatabasePath(config, dataDirectory);
+        if (!File.Exists(databasePath))
+        {
+            Console.Error.WriteLine($"There is no audit log at '{databasePath}'. Point at Warden's data directory with --data DIR (or WARDEN_HOME), "
+                + "and pass the --config Warden runs with if it sets audit.database.");
+            return null;
+        }
+
+        return (config, dataDirectory, databasePath);
+    }
 }
