@@ -148,8 +148,10 @@ public sealed partial class SecretRedactor
 
     // Every rule's match holds a trigger word, and every secret field's name one of these (names are matched with
     // separators dropped, so "api_key" and "X-Api-Key" both hold "key").
+    // Lowercase and ordinal: the bytes are lowercased as they are widened, which lets the search run its fastest form.
     private static readonly SearchValues<string> RawWords = SearchValues.Create(
-        [.. BuiltInRules.TriggerWords, "pass", "secret", "token", "key", "credential", "auth", "cookie", "bearer"], StringComparison.OrdinalIgnoreCase);
+        [.. BuiltInRules.TriggerWords.Select(w => w.ToLowerInvariant()).Concat(["pass", "secret", "token", "key", "credential", "auth", "cookie", "bearer"]).Distinct()],
+        StringComparison.Ordinal);
 
     // One forward read, no allocation for ordinary strings: the common case (nothing secret) costs this and no more.
     private bool NeedsRedaction(ReadOnlySpan<byte> utf8Json)
@@ -224,7 +226,7 @@ public sealed partial class SecretRedactor
         try
         {
             var chars = rented.AsSpan(0, utf8Json.Length);
-            Ascii.ToUtf16(utf8Json, chars, out _);
+            Ascii.ToLower(utf8Json, chars, out _);
             return chars.IndexOfAny(RawWords) < 0;
         }
         finally
