@@ -365,7 +365,7 @@ public sealed partial class SqliteAuditStore : IAuditStore
         public TaskCompletionSource<AuditAppendResult> Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }
 
-    [LoggerMessage(EventId = 5001, Level = LogLevel.Critical, Message = "Audit log unavailable: {Reason}. Calls are refused until it can be written again.")]
+    [LoggerMessage(EventId = 5001, Level = LogLevel.Critical, Message = "Audit log unavailable: {Reason}. Records cannot be stored until it can be written again (probed every second); with audit.onFailure: closed, calls are refused meanwhile.")]
     private partial void LogUnavailable(string reason);
 
     [LoggerMessage(EventId = 5002, Level = LogLevel.Warning, Message = "Audit log writable again; calls are served.")]
