@@ -245,7 +245,7 @@ public sealed partial class SqliteAuditStore : IAuditStore
         }
         catch (Exception ex) when (ex is SqliteException or IOException or InvalidOperationException)
         {
-            var reason = $"The audit log cannot be written ({Describe(ex)}); Warden refuses calls until it can record them again.";
+            var reason = $"The audit log cannot be written ({Describe(ex)}); Warden retries every second.";
             if (_unavailable is null)
             {
                 LogUnavailable(ex.Message);
