@@ -326,15 +326,8 @@ internal sealed partial class SqliteAuditIndex : IAsyncDisposable
     }
 
     // The indexer only reads the log.
-    private static async Task<SqliteConnection> OpenLogAsync(string logConnectionString, CancellationToken cancellationToken)
-    {
-        var connection = new SqliteConnection(new SqliteConnectionStringBuilder(logConnectionString) { Mode = SqliteOpenMode.ReadOnly }.ToString());
-        await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using var pragma = connection.CreateCommand();
-        pragma.CommandText = "PRAGMA busy_timeout=5000;";
-        await pragma.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-        return connection;
-    }
+    private static Task<SqliteConnection> OpenLogAsync(string logConnectionString, CancellationToken cancellationToken) =>
+        SqliteAuditReader.OpenConnectionAsync(new SqliteConnectionStringBuilder(logConnectionString) { Mode = SqliteOpenMode.ReadOnly }.ToString(), cancellationToken);
 
     public async ValueTask DisposeAsync()
     {

@@ -98,9 +98,12 @@ public sealed partial class SqliteAuditReader
 
     // Only a busy timeout: journal mode is a property of the file (set by the store), and a read-only
     // connection must not try to change it.
-    private async Task<SqliteConnection> OpenAsync(CancellationToken cancellationToken)
+    private Task<SqliteConnection> OpenAsync(CancellationToken cancellationToken) => OpenConnectionAsync(_connectionString, cancellationToken);
+
+    /// <summary>A connection for reading the log (the query indexer's too): opened as the string says, with a busy timeout.</summary>
+    internal static async Task<SqliteConnection> OpenConnectionAsync(string connectionString, CancellationToken cancellationToken)
     {
-        var connection = new SqliteConnection(_connectionString);
+        var connection = new SqliteConnection(connectionString);
         try
         {
             await connection.OpenAsync(cancellationToken).ConfigureAwait(false);

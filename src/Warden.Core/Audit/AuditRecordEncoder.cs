@@ -385,15 +385,7 @@ public static class AuditRecordEncoder
             foreach (var pseudonym in sealedFields.Keys.Order(StringComparer.Ordinal))
             {
                 w.WritePropertyName(pseudonym);
-                w.WriteStartObject();
-                var fields = sealedFields[pseudonym];
-                foreach (var path in fields.Keys.Order(StringComparer.Ordinal))
-                {
-                    w.WritePropertyName(path);
-                    w.WriteString(fields[path]);
-                }
-
-                w.WriteEndObject();
+                StringMap(w, sealedFields[pseudonym]);
             }
 
             w.WriteEndObject();
@@ -431,14 +423,7 @@ public static class AuditRecordEncoder
         if (resource.Attributes is { Count: > 0 } attributes)
         {
             w.WritePropertyName("attributes");
-            w.WriteStartObject();
-            foreach (var key in attributes.Keys.Order(StringComparer.Ordinal))
-            {
-                w.WritePropertyName(key);
-                w.WriteString(attributes[key]);
-            }
-
-            w.WriteEndObject();
+            StringMap(w, attributes);
         }
 
         w.WritePropertyName("kind");
@@ -503,6 +488,19 @@ public static class AuditRecordEncoder
             w.WritePropertyName(name);
             w.WriteString(value);
         }
+    }
+
+    // An object of string values, members in canonical (ordinal) order.
+    private static void StringMap(CanonicalJsonWriter w, IReadOnlyDictionary<string, string> map)
+    {
+        w.WriteStartObject();
+        foreach (var key in map.Keys.Order(StringComparer.Ordinal))
+        {
+            w.WritePropertyName(key);
+            w.WriteString(map[key]);
+        }
+
+        w.WriteEndObject();
     }
 
     private static void Strings(CanonicalJsonWriter w, IReadOnlyList<string> values)
