@@ -135,18 +135,7 @@ public sealed class StatelessEraTests
         await using var warden = await WardenHost.StartAsync(Configs.StdioTestServer());
         using var http = new HttpClient();
         var url = warden.BaseUrl + "/mcp/test";
-        var listen = Request(41, "subscriptions/listen", new JsonObject
-        {
-            ["notifications"] = new JsonObject { ["toolsListChanged"] = true, ["resourceSubscriptions"] = new JsonArray("test://watched-resource") },
-        });
-        using var post = new HttpRequestMessage(HttpMethod.Post, url) { Content = new StringContent(listen.ToJsonString(), Encoding.UTF8) };
-        post.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
-        post.Headers.Accept.ParseAdd("application/json");
-        post.Headers.Accept.ParseAdd("text/event-stream");
-        post.Headers.TryAddWithoutValidation("MCP-Protocol-Version", Version);
-        post.Headers.TryAddWithoutValidation("Mcp-Method", "subscriptions/listen");
-        using var response = await http.SendAsync(post, HttpCompletionOption.ResponseHeadersRead);
-        Assert.Equal("text/event-stream", response.Content.Headers.ContentType?.MediaType);
+        using var response = await ListenAsync(http, url, 41);
         using var stream = new StreamReader(await response.Content.ReadAsStreamAsync());
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
 
@@ -197,18 +186,7 @@ public sealed class StatelessEraTests
             timeout.Token.ThrowIfCancellationRequested();
         }
 
-        var listen = Request(51, "subscriptions/listen", new JsonObject
-        {
-            ["notifications"] = new JsonObject { ["toolsListChanged"] = true, ["resourceSubscriptions"] = new JsonArray("test://watched-resource") },
-        });
-        using var post = new HttpRequestMessage(HttpMethod.Post, url) { Content = new StringContent(listen.ToJsonString(), Encoding.UTF8) };
-        post.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
-        post.Headers.Accept.ParseAdd("application/json");
-        post.Headers.Accept.ParseAdd("text/event-stream");
-        post.Headers.TryAddWithoutValidation("MCP-Protocol-Version", Version);
-        post.Headers.TryAddWithoutValidation("Mcp-Method", "subscriptions/listen");
-        using var response = await http.SendAsync(post, HttpCompletionOption.ResponseHeadersRead);
-        Assert.Equal("text/event-stream", response.Content.Headers.ContentType?.MediaType);
+        using var response = await ListenAsync(http, url, 51);
         using var stream = new StreamReader(await response.Content.ReadAsStreamAsync());
 
         // Warden acknowledges once the 2026 upstream acknowledged its own stream, so nothing after this is missed.
@@ -312,6 +290,24 @@ public sealed class StatelessEraTests
             ["io.modelcontextprotocol/clientInfo"] = new JsonObject { ["name"] = "raw-test", ["version"] = "1" },
         };
         return new JsonObject { ["jsonrpc"] = "2.0", ["id"] = id, ["method"] = method, ["params"] = parameters };
+    }
+
+    // Opens a subscriptions/listen stream for tools/list_changed and test://watched-resource; asserts it is SSE.
+    private static async Task<HttpResponseMessage> ListenAsync(HttpClient http, string url, int id)
+    {
+        var listen = Request(id, "subscriptions/listen", new JsonObject
+        {
+            ["notifications"] = new JsonObject { ["toolsListChanged"] = true, ["resourceSubscriptions"] = new JsonArray("test://watched-resource") },
+        });
+        using var post = new HttpRequestMessage(HttpMethod.Post, url) { Content = new StringContent(listen.ToJsonString(), Encoding.UTF8) };
+        post.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+        post.Headers.Accept.ParseAdd("application/json");
+        post.Headers.Accept.ParseAdd("text/event-stream");
+        post.Headers.TryAddWithoutValidation("MCP-Protocol-Version", Version);
+        post.Headers.TryAddWithoutValidation("Mcp-Method", "subscriptions/listen");
+        var response = await http.SendAsync(post, HttpCompletionOption.ResponseHeadersRead);
+        Assert.Equal("text/event-stream", response.Content.Headers.ContentType?.MediaType);
+        return response;
     }
 
     private static async Task<(HttpStatusCode Status, JsonNode Body)> PostAsync(HttpClient http, string url, JsonObject message, string? method = null, string? name = null, string? version = null)
