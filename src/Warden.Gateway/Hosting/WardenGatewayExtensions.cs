@@ -17,6 +17,7 @@ using Warden.Core.Sessions;
 using Warden.Gateway.Mcp;
 using Warden.Gateway.Pipeline;
 using Warden.Gateway.Security;
+using Warden.Gateway.Security.Authentication;
 using Warden.Gateway.Telemetry;
 using Warden.Gateway.Upstreams;
 using Warden.Storage.Sqlite;
@@ -48,7 +49,8 @@ public static class WardenGatewayExtensions
         services.AddSingleton<McpPipeline>();
         services.AddSingleton<ModernHandler>();
         services.AddSingleton<McpHttpHandler>();
-        services.TryAddSingleton<ICallerIdentifier, LocalCallerIdentifier>();
+        services.TryAddSingleton<ICallerIdentifier, CallerIdentifier>();
+        services.AddSingleton<AuthAuditor>();
         services.TryAddSingleton<IDecisionPoint, AllowAllDecisionPoint>();
         services.TryAddSingleton(sp => new AuditKeyStore(dataDirectory, AuditOrigin(config), sp.GetRequiredService<TimeProvider>(), sp.GetService<ILogger<AuditKeyStore>>()));
         // Personal fields are sealed per data subject; the master key sits beside the signing key (mode 0600).

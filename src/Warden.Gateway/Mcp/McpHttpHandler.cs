@@ -8,6 +8,7 @@ using ModelContextProtocol.Protocol;
 using Warden.Core.Pipeline;
 using Warden.Gateway.Hosting;
 using Warden.Gateway.Pipeline;
+using Warden.Gateway.Security.Authentication;
 using Warden.Gateway.Telemetry;
 using Warden.Gateway.Upstreams;
 
@@ -409,13 +410,14 @@ internal sealed partial class McpHttpHandler(
     /// <summary>The identify step; answers 401 itself when there is no caller.</summary>
     private async Task<Caller?> CallerOfAsync(HttpContext http)
     {
-        var caller = await identifier.IdentifyAsync(http).ConfigureAwait(false);
-        if (caller is null)
+        var result = await identifier.IdentifyAsync(http, http.RequestAborted).ConfigureAwait(false);
+        if (result.Caller is { } caller)
         {
-            await ErrorAsync(http, StatusCodes.Status401Unauthorized, JsonRpcErrors.InvalidRequest, "Authentication required.").ConfigureAwait(false);
+            return caller;
         }
 
-        return caller;
+        await AuthChallenge.WriteAsync(http, result, state.Config.Listen.PublicUrl).ConfigureAwait(false);
+        return null;
     }
 
     private string? RouteOf(string? server) => server is null ? "*" : upstreams.Find(server) is null ? null : server;

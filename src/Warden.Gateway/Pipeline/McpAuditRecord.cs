@@ -33,13 +33,7 @@ internal static class McpAuditRecord
         Input = new AuditInput { Method = action.Method, Name = action.Name, Server = action.Server, Arguments = action.Arguments },
         Output = output,
         Model = action.ClientName is null ? null : new AuditModelIdentity { Agent = action.ClientName, AgentVersion = action.ClientVersion },
-        User = new AuditUserIdentity
-        {
-            Subject = action.Caller.Subject,
-            DisplayName = action.Caller.DisplayName,
-            Roles = action.Caller.Roles,
-            AuthMethod = action.Caller.AuthMethod,
-        },
+        User = action.Caller.ToAuditIdentity(),
         Decision = new AuditDecision
         {
             Effect = decision.IsAllowed ? AuditEffect.Allow : AuditEffect.Deny,

@@ -1,0 +1,52 @@
+using Microsoft.AspNetCore.Http;
+using Warden.Gateway.Upstreams;
+using Warden.Gateway.Mcp;
+
+namespace Warden.Gateway.Security.Authentication;
+
+/// <summary>
+/// Turns a failed authentication into the HTTP answer the MCP authorization specification asks for: 401 (or 403
+/// <c>insufficient_scope</c>) with <c>WWW-Authenticate: Bearer resource_metadata="…"</c> pointing at the protected
+/// resource metadata of the endpoint asked for, so a client can discover where to get a token.
+/// </summary>
+public static class AuthChallenge
+{
+    /// <summary>Where the protected resource metadata of the resource at <paramref name="path"/> lives (RFC 9728 §3.1).</summary>
+    public static string MetadataUrl(HttpRequest request, string? publicUrl, string path) =>
+        $"{BaseUrl(request, publicUrl)}/.well-known/oauth-protected-resource{(path == "/" ? "" : path)}";
+
+    /// <summary>The origin clients reach Warden at: <c>listen.publicUrl</c> when set, else the request's own.</summary>
+    public static string BaseUrl(HttpRequest request, string? publicUrl) =>
+        publicUrl is { Length: > 0 } configured ? configured.TrimEnd('/') : $"{request.Scheme}://{request.Host}{request.PathBase}";
+
+    public static Task WriteAsync(HttpContext http, AuthenticationResult result, string? publicUrl)
+    {
+        var forbidden = result.Status == AuthenticationStatus.Forbidden;
+        var challenge = $"Bearer resource_metadata=\"{MetadataUrl(http.Request, publicUrl, http.Request.Path.Value ?? "/")}\"";
+        if (result.Error is { Length: > 0 } error)
+        {
+            challenge += $", error=\"{error}\"";
+        }
+
+        if (result.Description is { Length: > 0 } description)
+        {
+            challenge += $", error_description=\"{Quoted(description)}\"";
+        }
+
+        if (result.Scope is { Length: > 0 } scope)
+        {
+            challenge += $", scope=\"{Quoted(scope)}\"";
+        }
+
+        http.Response.Headers.WWWAuthenticate = challenge;
+        return McpHttpHandler.ErrorAsync(http, forbidden ? StatusCodes.Status403Forbidden : StatusCodes.Status401Unauthorized, JsonRpcErrors.InvalidRequest,
+            result.Description ?? (forbidden ? "Forbidden." : "Authentication required."));
+    }
+
+    // RFC 7235 quoted-string: no raw quotes, backslashes or control characters inside.
+    private static string Quoted(string value)
+    {
+        var chars = value.Where(c => c >= ' ' && c != '"' && c != '\\' && c < 0x7f).ToArray();
+        return new string(chars);
+    }
+}

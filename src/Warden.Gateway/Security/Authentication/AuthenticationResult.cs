@@ -1,0 +1,35 @@
+using Warden.Core.Pipeline;
+
+namespace Warden.Gateway.Security.Authentication;
+
+/// <summary>What one authenticator made of a request's credentials.</summary>
+public enum AuthenticationStatus
+{
+    /// <summary>The request carries no credential this authenticator handles; the next one is asked.</summary>
+    NoCredential,
+
+    /// <summary>The credential is valid; <see cref="AuthenticationResult.Caller"/> is set.</summary>
+    Succeeded,
+
+    /// <summary>The credential is this authenticator's kind but invalid (expired, revoked, bad signature): 401 <c>invalid_token</c>.</summary>
+    Failed,
+
+    /// <summary>The credential is valid but lacks what the request needs: 403 <c>insufficient_scope</c>.</summary>
+    Forbidden,
+}
+
+/// <summary>
+/// The outcome of authenticating a request, as a value. <see cref="Error"/> is the OAuth error code for the
+/// <c>WWW-Authenticate</c> challenge (RFC 6750 §3.1); <see cref="Description"/> tells the user what to do and never
+/// contains the credential.
+/// </summary>
+public readonly record struct AuthenticationResult(AuthenticationStatus Status, Caller? Caller, string? Error, string? Description, string? Scope = null)
+{
+    public static AuthenticationResult NoCredential { get; } = new(AuthenticationStatus.NoCredential, null, null, null);
+
+    public static AuthenticationResult Success(Caller caller) => new(AuthenticationStatus.Succeeded, caller, null, null);
+
+    public static AuthenticationResult Fail(string description, string error = "invalid_token") => new(AuthenticationStatus.Failed, null, error, description);
+
+    public static AuthenticationResult Forbid(string description, string? scope = null) => new(AuthenticationStatus.Forbidden, null, "insufficient_scope", description, scope);
+}
