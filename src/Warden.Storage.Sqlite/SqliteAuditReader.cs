@@ -60,6 +60,15 @@ public sealed partial class SqliteAuditReader
         }
     }
 
+    /// <summary>The stored canonical bytes of every record from <paramref name="fromSeq"/> on, in seq order (what <see cref="AuditVerifier.VerifyStoredAsync"/> reads).</summary>
+    public async IAsyncEnumerable<ReadOnlyMemory<byte>> ReadEncodedAsync(long fromSeq, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        await foreach (var stored in ReadStoredAsync(null, fromSeq, long.MaxValue, cancellationToken).ConfigureAwait(false))
+        {
+            yield return stored.Json;
+        }
+    }
+
     /// <summary>One record by id, or null.</summary>
     public async Task<AuditRecord?> FindAsync(string id, CancellationToken cancellationToken)
     {

@@ -24,7 +24,7 @@ internal static class AuditVerifyAction
         }
 
         var notes = await log.Reader.CheckpointsAsync(cancellationToken);
-        var result = await new AuditVerifier(log.Keys, log.Origin).VerifyAsync(log.Reader.ReadAsync(1, cancellationToken), notes, cancellationToken);
+        var result = await new AuditVerifier(log.Keys, log.Origin).VerifyStoredAsync(log.Reader.ReadEncodedAsync(1, cancellationToken), notes, cancellationToken);
         if (!result.IsIntact)
         {
             await ReportBrokenAsync(log, result, notes, cancellationToken);

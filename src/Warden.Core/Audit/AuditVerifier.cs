@@ -1,4 +1,7 @@
 using System.Buffers;
+using System.Security.Cryptography;
+using System.Text;
+using System.Threading.Channels;
 
 namespace Warden.Core.Audit;
 
@@ -27,21 +30,8 @@ public sealed class AuditVerifier
             return forged;
         }
 
-        var tree = new CompactMerkleTree();
-        var scratch = new ArrayBufferWriter<byte>(4096);
-        var recordHash = new byte[MerkleHash.Size];
-        var leafHash = new byte[MerkleHash.Size];
-        var recordHashHex = new char[MerkleHash.Size * 2];
-        var expectedSeq = 1L;
-        var prevHash = AuditRecord.GenesisPrevHash;
-        var nextCheckpoint = 0;
-        var anchored = 0L;
-        var pruned = 0L;
-        var unaccounted = new SeqRanges();
-        var lastPruneRecord = 0L;
-
-        // A checkpoint of the empty tree is matched before any record is read.
-        if (MatchCheckpoints(tree, checkpoints, ref nextCheckpoint, ref anchored) is { } emptyMismatch)
+        var walk = new Walk(checkpoints);
+        if (walk.Start() is { } emptyMismatch)
         {
             return emptyMismatch;
         }
@@ -61,115 +51,116 @@ public sealed class AuditVerifier
             }
             catch (FormatException ex)
             {
-                return Fail(AuditProblemKind.EditedRecord, expectedSeq, $"the record after seq {expectedSeq - 1} cannot be read: {ex.Message}", expectedSeq - 1, anchored);
+                return walk.Unreadable(ex.Message);
             }
 
-            var verified = expectedSeq - 1;
-            if (record.Pruned is { } tombstone)
+            if (walk.Add(record) is { } problem)
             {
-                // Nothing left to hash: the stored leaf goes into the tree (a signed root catches a changed one) and the
-                // stored hash into the chain; the tombstone must be accounted for by a signed prune record.
-                if (!IsHash(tombstone.LeafHash) || !IsHash(record.Hash))
+                return problem;
+            }
+        }
+
+        return walk.Finish();
+    }
+
+    /// <summary>
+    /// Verifies records given as their stored canonical bytes (seq 1 onwards, in order), as <c>warden audit verify</c>
+    /// reads them: each record's hashes are computed over its stored bytes without the <c>hash</c> property, which is
+    /// the encoding they were made from, so a record need not be decoded. Tombstones, admin records (a prune record
+    /// lists what it pruned) and anything the one-pass reader does not expect are decoded strictly, as
+    /// <see cref="VerifyAsync"/> does. The outcome is the same as decoding every record.
+    /// </summary>
+    public async ValueTask<AuditVerificationResult> VerifyStoredAsync(IAsyncEnumerable<ReadOnlyMemory<byte>> storedRecords, IEnumerable<string> signedCheckpoints, CancellationToken cancellationToken)
+    {
+        if (OpenCheckpoints(signedCheckpoints, out var checkpoints) is { } forged)
+        {
+            return forged;
+        }
+
+        var walk = new Walk(checkpoints);
+        if (walk.Start() is { } emptyMismatch)
+        {
+            return emptyMismatch;
+        }
+
+        // Reading the store and hashing run on two threads: a batch is hashed while the next is read.
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var batches = Channel.CreateBounded<List<ReadOnlyMemory<byte>>>(new BoundedChannelOptions(4) { SingleReader = true, SingleWriter = true });
+        var reading = Task.Run(() => ReadBatchesAsync(storedRecords, batches.Writer, stop.Token), stop.Token);
+        try
+        {
+            await foreach (var batch in batches.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+            {
+                foreach (var stored in batch)
                 {
-                    return Fail(AuditProblemKind.EditedRecord, expectedSeq, $"the tombstone of seq {record.Seq} (id {record.Id}) has a malformed leaf hash or hash; it was altered outside Warden", verified, anchored);
-                }
-
-                Convert.FromHexString(tombstone.LeafHash, leafHash, out _, out _);
-                if (record.Seq == expectedSeq)
-                {
-                    unaccounted.Append(record.Seq);
-                }
-
-                pruned++;
-            }
-            else
-            {
-                try
-                {
-                    AuditRecordEncoder.ComputeHashes(record, scratch, recordHash, leafHash);
-                }
-                catch (Exception ex) when (ex is ArgumentException or InvalidOperationException)
-                {
-                    return Fail(AuditProblemKind.EditedRecord, expectedSeq, $"record seq {record.Seq} cannot be canonically encoded ({ex.Message}); it was altered outside Warden", verified, anchored);
-                }
-            }
-
-            Convert.TryToHexStringLower(recordHash, recordHashHex, out _);
-            if (record.Pruned is null && !record.Hash.AsSpan().SequenceEqual(recordHashHex))
-            {
-                var where = record.Seq == expectedSeq ? $"record seq {record.Seq}" : $"the record at position {expectedSeq} (its seq field says {record.Seq})";
-                return Fail(AuditProblemKind.EditedRecord, expectedSeq,
-                    $"{where} (id {record.Id}) was edited: its content hashes to {Short(recordHashHex)} but its hash field is {Short(record.Hash)}", verified, anchored);
-            }
-
-            if (record.Seq > expectedSeq)
-            {
-                var missing = record.Seq == expectedSeq + 1 ? $"seq {expectedSeq} is" : $"seq {expectedSeq}..{record.Seq - 1} are";
-                return Fail(AuditProblemKind.MissingRecord, expectedSeq,
-                    $"{missing} missing: the log goes from seq {expectedSeq - 1} to seq {record.Seq} (records were deleted or moved)", verified, anchored);
-            }
-
-            if (record.Seq < expectedSeq)
-            {
-                var what = record.Seq == expectedSeq - 1
-                    ? $"seq {record.Seq} appears twice (a record was inserted or duplicated)"
-                    : $"seq {record.Seq} appears after seq {expectedSeq - 1} (records were reordered or inserted)";
-                return Fail(AuditProblemKind.OutOfOrderRecord, expectedSeq, what, verified, anchored);
-            }
-
-            if (!string.Equals(record.PrevHash, prevHash, StringComparison.Ordinal))
-            {
-                var previous = expectedSeq == 1 ? "the genesis value (64 zeros)" : $"the hash of seq {expectedSeq - 1} ({Short(prevHash)})";
-                return Fail(AuditProblemKind.BrokenChain, expectedSeq,
-                    $"record seq {record.Seq}'s prev_hash {Short(record.PrevHash)} is not {previous}: a record before it was replaced or removed and the log renumbered", verified, anchored);
-            }
-
-            if (record.Pruned is null && record.Input.Method == AuditLifecycle.Prune && record.Source == AuditSource.Admin)
-            {
-                foreach (var listed in record.DataAccessed)
-                {
-                    if (listed.Kind == AuditLifecycle.PrunedRecordsKind && SeqRanges.TryParse(listed.Value, out var first, out var last))
+                    if (Step(walk, stored.Span) is { } problem)
                     {
-                        unaccounted.Remove(first, last);
+                        return problem;
                     }
                 }
-
-                lastPruneRecord = record.Seq;
             }
+        }
+        catch (Exception ex) when (ex is FormatException)
+        {
+            return walk.Unreadable(ex.Message);
+        }
+        finally
+        {
+            await stop.CancelAsync().ConfigureAwait(false);
+            await reading.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        }
 
-            tree.Append(leafHash);
-            prevHash = record.Hash;
-            expectedSeq++;
-            if (MatchCheckpoints(tree, checkpoints, ref nextCheckpoint, ref anchored) is { } mismatch)
+        return walk.Finish();
+    }
+
+    private static AuditVerificationResult? Step(Walk walk, ReadOnlySpan<byte> json)
+    {
+        if (StoredRecordFields.TryRead(json, out var fields) && !fields.Pruned && !fields.Admin)
+        {
+            return walk.AddStored(json, fields);
+        }
+
+        AuditRecord record;
+        try
+        {
+            record = AuditRecordDecoder.Decode(json);
+        }
+        catch (Exception ex) when (ex is FormatException or InvalidOperationException or OverflowException or ArgumentException)
+        {
+            return walk.Unreadable(ex.Message);
+        }
+
+        return walk.Add(record);
+    }
+
+    private static async Task ReadBatchesAsync(IAsyncEnumerable<ReadOnlyMemory<byte>> storedRecords, ChannelWriter<List<ReadOnlyMemory<byte>>> writer, CancellationToken cancellationToken)
+    {
+        const int BatchSize = 512;
+        try
+        {
+            var batch = new List<ReadOnlyMemory<byte>>(BatchSize);
+            await foreach (var stored in storedRecords.WithCancellation(cancellationToken).ConfigureAwait(false))
             {
-                return mismatch;
+                batch.Add(stored);
+                if (batch.Count == BatchSize)
+                {
+                    await writer.WriteAsync(batch, cancellationToken).ConfigureAwait(false);
+                    batch = new List<ReadOnlyMemory<byte>>(BatchSize);
+                }
             }
-        }
 
-        var count = expectedSeq - 1;
-        if (nextCheckpoint < checkpoints.Count)
+            if (batch.Count > 0)
+            {
+                await writer.WriteAsync(batch, cancellationToken).ConfigureAwait(false);
+            }
+
+            writer.TryComplete();
+        }
+        catch (Exception ex)
         {
-            var largest = checkpoints[^1].TreeSize;
-            return Fail(AuditProblemKind.TruncatedTail, count + 1,
-                $"the log ends at seq {count} but a signed checkpoint covers {largest} records: seq {count + 1}..{largest} were removed from the tail", count, anchored);
+            // A read error reaches the verifying side, which reports it at the record it stopped at.
+            writer.TryComplete(ex is OperationCanceledException ? null : ex);
         }
-
-        // Tombstones are accounted for once every prune record has been read (a prune record comes after what it pruned).
-        if (!unaccounted.IsEmpty)
-        {
-            var (first, last) = unaccounted.Ranges[0];
-            return Fail(AuditProblemKind.UnaccountedPrune, first,
-                $"the content of seq {SeqRanges.Format(first, last)} was removed (tombstone{(first == last ? "" : "s")}) but no prune record lists {(first == last ? "it" : "them")}: "
-                + "records were emptied outside Warden's prune path, or the prune record was removed", count, anchored, pruned);
-        }
-
-        if (lastPruneRecord > anchored)
-        {
-            return Fail(AuditProblemKind.UnaccountedPrune, lastPruneRecord,
-                $"prune record seq {lastPruneRecord} is not covered by a signed checkpoint (Warden signs one in the same transaction as every prune): it was added outside Warden", count, anchored, pruned);
-        }
-
-        return new AuditVerificationResult(AuditProblemKind.None, null, null, count, anchored, pruned);
     }
 
     /// <summary>
@@ -228,8 +219,174 @@ public sealed class AuditVerifier
         return null;
     }
 
+    // One pass over the log: the chain, the seq sequence, the Merkle tree against the checkpoints, and the prune accounting.
+    private sealed class Walk(List<Checkpoint> checkpoints)
+    {
+        private readonly CompactMerkleTree _tree = new();
+        private readonly ArrayBufferWriter<byte> _scratch = new(4096);
+        private readonly byte[] _recordHash = new byte[MerkleHash.Size];
+        private readonly byte[] _leafHash = new byte[MerkleHash.Size];
+        private readonly byte[] _recordHashHex = new byte[MerkleHash.Size * 2];
+        private readonly SeqRanges _unaccounted = new();
+        private byte[] _prevHash = Encoding.ASCII.GetBytes(AuditRecord.GenesisPrevHash);
+        private byte[] _nextPrevHash = new byte[MerkleHash.Size * 2];
+        private long _expectedSeq = 1;
+        private int _nextCheckpoint;
+        private long _anchored;
+        private long _pruned;
+        private long _lastPruneRecord;
+
+        // A checkpoint of the empty tree is matched before any record is read.
+        public AuditVerificationResult? Start() => MatchCheckpoints(_tree, checkpoints, ref _nextCheckpoint, ref _anchored);
+
+        public AuditVerificationResult Unreadable(string why) =>
+            Fail(AuditProblemKind.EditedRecord, _expectedSeq, $"the record after seq {_expectedSeq - 1} cannot be read: {why}", _expectedSeq - 1, _anchored);
+
+        public AuditVerificationResult? Add(AuditRecord record)
+        {
+            var verified = _expectedSeq - 1;
+            if (record.Pruned is { } tombstone)
+            {
+                // Nothing left to hash: the stored leaf goes into the tree (a signed root catches a changed one) and the
+                // stored hash into the chain; the tombstone must be accounted for by a signed prune record.
+                if (!IsHash(tombstone.LeafHash) || !IsHash(record.Hash))
+                {
+                    return Fail(AuditProblemKind.EditedRecord, _expectedSeq, $"the tombstone of seq {record.Seq} (id {record.Id}) has a malformed leaf hash or hash; it was altered outside Warden", verified, _anchored);
+                }
+
+                Convert.FromHexString(tombstone.LeafHash, _leafHash, out _, out _);
+                if (record.Seq == _expectedSeq)
+                {
+                    _unaccounted.Append(record.Seq);
+                }
+
+                _pruned++;
+            }
+            else
+            {
+                try
+                {
+                    AuditRecordEncoder.ComputeHashes(record, _scratch, _recordHash, _leafHash);
+                }
+                catch (Exception ex) when (ex is ArgumentException or InvalidOperationException)
+                {
+                    return Fail(AuditProblemKind.EditedRecord, _expectedSeq, $"record seq {record.Seq} cannot be canonically encoded ({ex.Message}); it was altered outside Warden", verified, _anchored);
+                }
+            }
+
+            var problem = Accept(record.Seq, Encoding.UTF8.GetBytes(record.Hash), Encoding.UTF8.GetBytes(record.PrevHash), Encoding.UTF8.GetBytes(record.Id), checkHash: record.Pruned is null);
+            if (problem is null && record.Pruned is null && record.Input.Method == AuditLifecycle.Prune && record.Source == AuditSource.Admin)
+            {
+                foreach (var listed in record.DataAccessed)
+                {
+                    if (listed.Kind == AuditLifecycle.PrunedRecordsKind && SeqRanges.TryParse(listed.Value, out var first, out var last))
+                    {
+                        _unaccounted.Remove(first, last);
+                    }
+                }
+
+                _lastPruneRecord = record.Seq;
+            }
+
+            return problem ?? Next();
+        }
+
+        public AuditVerificationResult? AddStored(ReadOnlySpan<byte> json, in StoredRecordFields fields)
+        {
+            // Byte 0 is the RFC 6962 leaf prefix; the hashed encoding follows it, so both hashes read one buffer.
+            _scratch.ResetWrittenCount();
+            var buffer = _scratch.GetSpan(json.Length + 1);
+            buffer[0] = 0x00;
+            var length = fields.WriteHashedEncoding(json, buffer[1..]);
+            SHA256.HashData(buffer.Slice(1, length), _recordHash);
+            SHA256.HashData(buffer[..(length + 1)], _leafHash);
+            return Accept(fields.Seq, json[fields.Hash], json[fields.PrevHash], json[fields.Id], checkHash: true) ?? Next();
+        }
+
+        private AuditVerificationResult? Accept(long seq, ReadOnlySpan<byte> storedHash, ReadOnlySpan<byte> prevHash, ReadOnlySpan<byte> id, bool checkHash)
+        {
+            var verified = _expectedSeq - 1;
+            Convert.TryToHexStringLower(_recordHash, _recordHashHex, out _);
+            if (checkHash && !storedHash.SequenceEqual(_recordHashHex))
+            {
+                var where = seq == _expectedSeq ? $"record seq {seq}" : $"the record at position {_expectedSeq} (its seq field says {seq})";
+                return Fail(AuditProblemKind.EditedRecord, _expectedSeq,
+                    $"{where} (id {Encoding.UTF8.GetString(id)}) was edited: its content hashes to {Short(_recordHashHex)} but its hash field is {Short(storedHash)}", verified, _anchored);
+            }
+
+            if (seq > _expectedSeq)
+            {
+                var missing = seq == _expectedSeq + 1 ? $"seq {_expectedSeq} is" : $"seq {_expectedSeq}..{seq - 1} are";
+                return Fail(AuditProblemKind.MissingRecord, _expectedSeq,
+                    $"{missing} missing: the log goes from seq {_expectedSeq - 1} to seq {seq} (records were deleted or moved)", verified, _anchored);
+            }
+
+            if (seq < _expectedSeq)
+            {
+                var what = seq == _expectedSeq - 1
+                    ? $"seq {seq} appears twice (a record was inserted or duplicated)"
+                    : $"seq {seq} appears after seq {_expectedSeq - 1} (records were reordered or inserted)";
+                return Fail(AuditProblemKind.OutOfOrderRecord, _expectedSeq, what, verified, _anchored);
+            }
+
+            if (!prevHash.SequenceEqual(_prevHash))
+            {
+                var previous = _expectedSeq == 1 ? "the genesis value (64 zeros)" : $"the hash of seq {_expectedSeq - 1} ({Short(_prevHash)})";
+                return Fail(AuditProblemKind.BrokenChain, _expectedSeq,
+                    $"record seq {seq}'s prev_hash {Short(prevHash)} is not {previous}: a record before it was replaced or removed and the log renumbered", verified, _anchored);
+            }
+
+            if (_nextPrevHash.Length != storedHash.Length)
+            {
+                _nextPrevHash = new byte[storedHash.Length];
+            }
+
+            storedHash.CopyTo(_nextPrevHash);
+            return null;
+        }
+
+        // The record was accepted: its leaf joins the tree, its hash becomes the next record's expected prev_hash.
+        private AuditVerificationResult? Next()
+        {
+            _tree.Append(_leafHash);
+            (_prevHash, _nextPrevHash) = (_nextPrevHash, _prevHash);
+            _expectedSeq++;
+            return MatchCheckpoints(_tree, checkpoints, ref _nextCheckpoint, ref _anchored);
+        }
+
+        public AuditVerificationResult Finish()
+        {
+            var count = _expectedSeq - 1;
+            if (_nextCheckpoint < checkpoints.Count)
+            {
+                var largest = checkpoints[^1].TreeSize;
+                return Fail(AuditProblemKind.TruncatedTail, count + 1,
+                    $"the log ends at seq {count} but a signed checkpoint covers {largest} records: seq {count + 1}..{largest} were removed from the tail", count, _anchored);
+            }
+
+            // Tombstones are accounted for once every prune record has been read (a prune record comes after what it pruned).
+            if (!_unaccounted.IsEmpty)
+            {
+                var (first, last) = _unaccounted.Ranges[0];
+                return Fail(AuditProblemKind.UnaccountedPrune, first,
+                    $"the content of seq {SeqRanges.Format(first, last)} was removed (tombstone{(first == last ? "" : "s")}) but no prune record lists {(first == last ? "it" : "them")}: "
+                    + "records were emptied outside Warden's prune path, or the prune record was removed", count, _anchored, _pruned);
+            }
+
+            if (_lastPruneRecord > _anchored)
+            {
+                return Fail(AuditProblemKind.UnaccountedPrune, _lastPruneRecord,
+                    $"prune record seq {_lastPruneRecord} is not covered by a signed checkpoint (Warden signs one in the same transaction as every prune): it was added outside Warden", count, _anchored, _pruned);
+            }
+
+            return new AuditVerificationResult(AuditProblemKind.None, null, null, count, _anchored, _pruned);
+        }
+    }
+
     private static AuditVerificationResult Fail(AuditProblemKind kind, long? seq, string problem, long verified, long anchored, long pruned = 0) =>
         new(kind, seq, problem, verified, anchored, pruned);
 
-    private static string Short(ReadOnlySpan<char> hex) => hex.Length > 16 ? $"{hex[..16]}…" : hex.ToString();
+    private static string Short(ReadOnlySpan<byte> hex) => hex.Length > 16 ? $"{Encoding.UTF8.GetString(hex[..16])}…" : Encoding.UTF8.GetString(hex);
+
+    private static string Short(string hex) => Short(Encoding.UTF8.GetBytes(hex));
 }

@@ -96,7 +96,7 @@ internal static class AuditRecords
         return new Checkpoint(signer.Name, size, tree.Root()).Sign(signer);
     }
 
-    public static async IAsyncEnumerable<AuditRecord> Stream(IEnumerable<AuditRecord> records)
+    public static async IAsyncEnumerable<T> Stream<T>(IEnumerable<T> records)
     {
         foreach (var record in records)
         {

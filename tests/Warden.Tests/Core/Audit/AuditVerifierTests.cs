@@ -13,8 +13,15 @@ public sealed class AuditVerifierTests : IDisposable
 
     private AuditVerifier Verifier => new([_signer.Verifier], "warden.test/audit");
 
-    private Task<AuditVerificationResult> VerifyAsync(IEnumerable<AuditRecord> records, params string[] checkpoints) =>
-        Verifier.VerifyAsync(AuditRecords.Stream(records), checkpoints, CancellationToken.None).AsTask();
+    // Every case runs both ways: over decoded records, and over their stored bytes as `warden audit verify` reads them.
+    private async Task<AuditVerificationResult> VerifyAsync(IEnumerable<AuditRecord> records, params string[] checkpoints)
+    {
+        var list = records.ToList();
+        var decoded = await Verifier.VerifyAsync(AuditRecords.Stream(list), checkpoints, CancellationToken.None);
+        var stored = await Verifier.VerifyStoredAsync(AuditRecords.Stream(list.Select(r => (ReadOnlyMemory<byte>)AuditRecordEncoder.Encode(r))), checkpoints, CancellationToken.None);
+        Assert.Equal(decoded, stored);
+        return decoded;
+    }
 
     private string CheckpointAt(int size) => AuditRecords.Checkpoint(_log, size, _signer);
 
