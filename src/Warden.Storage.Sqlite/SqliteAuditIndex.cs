@@ -30,7 +30,8 @@ internal sealed partial class SqliteAuditIndex : IAsyncDisposable
           name TEXT,
           method TEXT NOT NULL,
           effect TEXT NOT NULL,
-          session_id TEXT
+          session_id TEXT,
+          on_behalf_of TEXT
         );
         -- Equality columns first, then seq: a page (newest first) is read backwards off the index and stops at
         -- the limit, instead of collecting every match to sort it.
@@ -40,6 +41,7 @@ internal sealed partial class SqliteAuditIndex : IAsyncDisposable
         CREATE INDEX IF NOT EXISTS audit_index_subject_seq ON audit_index(subject, seq);
         CREATE INDEX IF NOT EXISTS audit_index_server_seq ON audit_index(server, name, seq);
         CREATE INDEX IF NOT EXISTS audit_index_session ON audit_index(session_id, seq);
+        CREATE INDEX IF NOT EXISTS audit_index_behalf_seq ON audit_index(on_behalf_of, seq) WHERE on_behalf_of IS NOT NULL;
         CREATE TABLE IF NOT EXISTS audit_resources (
           seq INTEGER NOT NULL,
           kind TEXT NOT NULL,
@@ -102,7 +104,10 @@ internal sealed partial class SqliteAuditIndex : IAsyncDisposable
         await using (var connection = await OpenIndexAsync(indexConnectionString, cancellationToken).ConfigureAwait(false))
         {
             await using var create = connection.CreateCommand();
-            create.CommandText = Create;
+            // An index from before a column was added is rebuilt from the log rather than migrated: it is derived data.
+            create.CommandText = "SELECT COUNT(*) FROM pragma_table_info('audit_index') WHERE name = 'on_behalf_of'";
+            var current = (long)(await create.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))! > 0;
+            create.CommandText = current ? Create : "DROP TABLE IF EXISTS audit_index; DROP TABLE IF EXISTS audit_resources; DROP TABLE IF EXISTS index_state;" + Create;
             await create.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
 
@@ -204,15 +209,15 @@ internal sealed partial class SqliteAuditIndex : IAsyncDisposable
         await using (var rows = log.CreateCommand())
         await using (var insert = index.CreateCommand())
         {
-            rows.CommandText = "SELECT seq, ts, source, subject, roles, server, name, method, effect, session_id FROM audit_records WHERE seq > $from AND seq <= $to ORDER BY seq";
+            rows.CommandText = "SELECT seq, ts, source, subject, roles, server, name, method, effect, session_id, on_behalf_of FROM audit_records WHERE seq > $from AND seq <= $to ORDER BY seq";
             rows.Parameters.AddWithValue("$from", upto);
             rows.Parameters.AddWithValue("$to", end);
             insert.Transaction = transaction;
             insert.CommandText = """
-                INSERT OR REPLACE INTO audit_index (seq, ts, source, subject, roles, server, name, method, effect, session_id)
-                VALUES ($seq, $ts, $source, $subject, $roles, $server, $name, $method, $effect, $session)
+                INSERT OR REPLACE INTO audit_index (seq, ts, source, subject, roles, server, name, method, effect, session_id, on_behalf_of)
+                VALUES ($seq, $ts, $source, $subject, $roles, $server, $name, $method, $effect, $session, $behalf)
                 """;
-            var names = new[] { "$seq", "$ts", "$source", "$subject", "$roles", "$server", "$name", "$method", "$effect", "$session" };
+            var names = new[] { "$seq", "$ts", "$source", "$subject", "$roles", "$server", "$name", "$method", "$effect", "$session", "$behalf" };
             foreach (var name in names)
             {
                 insert.Parameters.Add(new SqliteParameter { ParameterName = name });

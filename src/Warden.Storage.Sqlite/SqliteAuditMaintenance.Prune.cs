@@ -110,7 +110,7 @@ public sealed partial class SqliteAuditMaintenance
             update.Transaction = transaction;
             update.CommandText = """
                 UPDATE audit_records SET record = $record, source = $pruned, subject = '', roles = '||', server = NULL, name = NULL,
-                  method = '', effect = '', session_id = NULL
+                  method = '', effect = '', session_id = NULL, on_behalf_of = NULL
                 WHERE seq = $seq AND hash = $hash AND source <> $pruned
                 """;
             foreach (var tombstone in tombstones)

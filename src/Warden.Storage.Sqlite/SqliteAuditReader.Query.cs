@@ -153,7 +153,8 @@ public sealed partial class SqliteAuditReader
 
         if (query.User is { } user)
         {
-            Where($"{c}.subject = $user", ("$user", user));
+            // A person's actions include those of service accounts acting on their behalf.
+            Where($"({c}.subject = $user OR {c}.on_behalf_of = $user)", ("$user", user));
         }
 
         if (query.Role is { } role)

@@ -26,6 +26,7 @@ internal static class SqliteAuditSchema
           method TEXT NOT NULL,
           effect TEXT NOT NULL,
           session_id TEXT,
+          on_behalf_of TEXT,
           record BLOB NOT NULL,
           leaf_hash BLOB NOT NULL,
           hash TEXT NOT NULL
@@ -83,6 +84,14 @@ internal static class SqliteAuditSchema
         await using var command = connection.CreateCommand();
         command.CommandText = Create;
         await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+
+        // Logs written before service accounts acted for people lack the column; none of their records had the field.
+        command.CommandText = "SELECT COUNT(*) FROM pragma_table_info('audit_records') WHERE name = 'on_behalf_of'";
+        if ((long)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))! == 0)
+        {
+            command.CommandText = "ALTER TABLE audit_records ADD COLUMN on_behalf_of TEXT";
+            await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
     }
 
     /// <summary>Inserts records with one prepared statement, reused for every row.</summary>
@@ -95,10 +104,10 @@ internal static class SqliteAuditSchema
             _record = connection.CreateCommand();
             _record.Transaction = transaction;
             _record.CommandText = """
-                INSERT INTO audit_records (seq, id, ts, source, subject, roles, server, name, method, effect, session_id, record, leaf_hash, hash)
-                VALUES ($seq, $id, $ts, $source, $subject, $roles, $server, $name, $method, $effect, $session, $record, $leaf, $hash)
+                INSERT INTO audit_records (seq, id, ts, source, subject, roles, server, name, method, effect, session_id, on_behalf_of, record, leaf_hash, hash)
+                VALUES ($seq, $id, $ts, $source, $subject, $roles, $server, $name, $method, $effect, $session, $behalf, $record, $leaf, $hash)
                 """;
-            foreach (var name in new[] { "$seq", "$id", "$ts", "$source", "$subject", "$roles", "$server", "$name", "$method", "$effect", "$session", "$record", "$leaf", "$hash" })
+            foreach (var name in new[] { "$seq", "$id", "$ts", "$source", "$subject", "$roles", "$server", "$name", "$method", "$effect", "$session", "$behalf", "$record", "$leaf", "$hash" })
             {
                 _record.Parameters.Add(new SqliteParameter { ParameterName = name });
             }
@@ -120,6 +129,7 @@ internal static class SqliteAuditSchema
             p["$method"].Value = record.Input.Method;
             p["$effect"].Value = record.Decision.Effect.ToString().ToLowerInvariant();
             p["$session"].Value = (object?)record.SessionId ?? DBNull.Value;
+            p["$behalf"].Value = (object?)record.User.OnBehalfOf ?? DBNull.Value;
             p["$record"].Value = encoded;
             p["$leaf"].Value = leafHash;
             p["$hash"].Value = record.Hash;

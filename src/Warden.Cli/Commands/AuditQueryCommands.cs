@@ -230,6 +230,7 @@ internal static class AuditQueryCommands
 
     private static string Describe(string filter) => filter switch
     {
+        "user" => "A subject: what they did, and what service accounts did on their behalf",
         "resource" => "Data touched, kind:glob (table:customers*, column:customers.email, file:**/.env, host:*.example.com)",
         "server" or "tool" => $"The {filter} (glob)",
         "decision" => "allow or deny",

@@ -6,7 +6,7 @@ namespace Warden.Core.Audit;
 /// </summary>
 public sealed record AuditQuery
 {
-    /// <summary>The acting user's subject (exact).</summary>
+    /// <summary>A subject (exact): the records where they acted, and those where a service account acted on their behalf.</summary>
     public string? User { get; init; }
 
     /// <summary>One of the acting user's roles (exact).</summary>

@@ -1,3 +1,4 @@
+using Microsoft.Data.Sqlite;
 using System.Net;
 using System.Text.Json.Nodes;
 using Warden.Core.Audit;
@@ -157,6 +158,28 @@ public sealed class AuditQueryTests : IAsyncLifetime
         Assert.Equal(30, (await rebuilt.QueryAsync(new AuditQuery { Limit = 1000 }, CancellationToken.None)).Records.Count);
         Assert.Empty((await rebuilt.QueryAsync(new AuditQuery { User = "mallory" }, CancellationToken.None)).Records);
         Assert.Equal(25, (await rebuilt.QueryAsync(new AuditQuery { User = "dave", Limit = 1000 }, CancellationToken.None)).Records.Count);
+    }
+
+    [Fact]
+    public async Task Query_IndexFromBeforeTheOnBehalfOfColumn_IsRebuiltWithIt()
+    {
+        await Store.CatchUpIndexAsync(CancellationToken.None);
+        await Store.DisposeAsync();
+        var indexPath = Path.Combine(_directory, "audit.index.db");
+        await using (var old = new SqliteConnection($"Data Source={indexPath};Pooling=False"))
+        {
+            await old.OpenAsync();
+            await using var command = old.CreateCommand();
+            command.CommandText = "DROP INDEX audit_index_behalf_seq; ALTER TABLE audit_index DROP COLUMN on_behalf_of;";
+            await command.ExecuteNonQueryAsync();
+        }
+
+        _store = await SqliteAuditStore.OpenAsync(DatabasePath, new SqliteAuditStoreOptions { Origin = "warden/query-test", Signer = () => NoteSigner.Generate("warden/query-test") });
+        await Store.CatchUpIndexAsync(CancellationToken.None);
+
+        var reader = SqliteAuditReader.OpenReadOnly(DatabasePath, indexPath);
+        Assert.Equal(30, await reader.IndexedUptoAsync(CancellationToken.None));
+        Assert.Equal(25, (await reader.QueryAsync(new AuditQuery { User = "dave", Limit = 1000 }, CancellationToken.None)).Records.Count);
     }
 
     [Fact]

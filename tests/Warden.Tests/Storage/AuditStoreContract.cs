@@ -407,6 +407,33 @@ public abstract class AuditStoreContract : IDisposable
         Assert.Empty(await SeqsAsync(reopened, new AuditQuery { Resource = "file:**" }));
     }
 
+    [Fact]
+    public async Task Query_UserFilter_FindsTheirOwnActionsAndThoseOfServiceAccountsActingForThem()
+    {
+        // "What did alice do?" includes what the ci-bot key did on her behalf: indexed or not yet, and after reopening.
+        var placed = new List<AuditRecord>();
+        await using (var store = await OpenAsync(Settings()))
+        {
+            for (var i = 1; i <= 12; i++)
+            {
+                var user = (i % 3) switch
+                {
+                    0 => new AuditUserIdentity { Subject = "alice", AuthMethod = "oidc" },
+                    1 => new AuditUserIdentity { Subject = "ci-bot", AuthMethod = "service_account", OnBehalfOf = "alice" },
+                    _ => new AuditUserIdentity { Subject = "ci-bot", AuthMethod = "service_account", OnBehalfOf = "bob" },
+                };
+                placed.Add(await AppendAsync(store, Record(i) with { User = user }));
+            }
+
+            Assert.Equal(placed.Where(r => r.Seq % 3 != 2).Select(r => r.Seq).Reverse(), await SeqsAsync(store, new AuditQuery { User = "alice" }));
+        }
+
+        await using var reopened = await OpenAsync(Settings());
+        Assert.Equal(placed.Where(r => r.Seq % 3 != 2).Select(r => r.Seq).Reverse(), await SeqsAsync(reopened, new AuditQuery { User = "alice", Limit = 3 }));
+        Assert.Equal(placed.Where(r => r.Seq % 3 == 2).Select(r => r.Seq).Reverse(), await SeqsAsync(reopened, new AuditQuery { User = "bob" }));
+        Assert.Equal(8, (await SeqsAsync(reopened, new AuditQuery { User = "ci-bot" })).Count);
+    }
+
     // Every page of a query, followed through its cursor.
     private static async Task<List<long>> SeqsAsync(IAuditStore store, AuditQuery query)
     {
