@@ -19,4 +19,7 @@ public sealed record AuditInput
 
     /// <summary>The user prompt that led to the action, when the agent reports it.</summary>
     public string? Prompt { get; init; }
+
+    /// <summary>The caller's stated reason for the call, when their role requires one (taken out of the arguments Warden forwarded).</summary>
+    public string? Justification { get; init; }
 }

@@ -143,6 +143,7 @@ public static class AuditRecordDecoder
                     SealedField.DisplayName => record.User.DisplayName,
                     SealedField.Arguments => record.Input.Arguments is null ? null : "",
                     SealedField.Prompt => record.Input.Prompt,
+                    SealedField.Justification => record.Input.Justification,
                     SealedField.Content => record.Output?.Content,
                     SealedField.ContentSha256 => record.Output?.ContentSha256,
                     _ => record.Output?.Diff,
@@ -166,6 +167,7 @@ public static class AuditRecordDecoder
             Name = o.OptionalString("name"),
             Arguments = o.Optional("arguments") is { } arguments ? JsonNode.Parse(arguments.GetRawText()) : null,
             Prompt = o.OptionalString("prompt"),
+            Justification = o.OptionalString("justification"),
             Server = o.OptionalString("server"),
         };
         o.EnsureAllRead();

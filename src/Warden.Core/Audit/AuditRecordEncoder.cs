@@ -171,6 +171,7 @@ public static class AuditRecordEncoder
                 Name = Text(r.Input.Name),
                 Server = Text(r.Input.Server),
                 Prompt = Text(r.Input.Prompt),
+                Justification = Text(r.Input.Justification),
                 Arguments = r.Input.Arguments is null ? null : JsonValue.Create(Text(JsonText(r.Input.Arguments))),
             },
             Output = r.Output is null ? null : r.Output with { Content = Text(r.Output.Content), Error = Text(r.Output.Error), Diff = Text(r.Output.Diff) },
@@ -313,6 +314,7 @@ public static class AuditRecordEncoder
             w.WriteNode(r.Input.Arguments);
         }
 
+        Optional(w, "justification", r.Input.Justification);
         w.WritePropertyName("method");
         w.WriteString(r.Input.Method);
         Optional(w, "name", r.Input.Name);

@@ -80,11 +80,14 @@ public sealed partial class ConfigParser
                 case "audit": config = config with { Audit = ParseAudit(value, "audit") }; break;
                 case "servers": config = config with { Servers = ParseServers(value, "servers") }; break;
                 case "telemetry": config = config with { Telemetry = ParseTelemetry(value, "telemetry") }; break;
-                default: Unknown(key, keyNode, "listen, sessions, limits, audit, servers, telemetry"); break;
+                case "roles": config = config with { Roles = ParseRoles(value, "roles") }; break;
+                case "users": config = config with { Users = ParseUsers(value, "users") }; break;
+                default: Unknown(key, keyNode, "listen, sessions, limits, audit, servers, telemetry, roles, users"); break;
             }
         }
 
         CheckDataClasses(config);
+        CheckRoles(config);
         return config;
     }
 

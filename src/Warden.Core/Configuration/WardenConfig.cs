@@ -12,6 +12,12 @@ public sealed record WardenConfig
     /// <summary>Upstream MCP servers by name, in file order.</summary>
     public IReadOnlyDictionary<string, ServerConfig> Servers { get; init; } = new Dictionary<string, ServerConfig>(StringComparer.Ordinal);
 
+    /// <summary>Roles by name (case-insensitive). None configured: every caller may use everything.</summary>
+    public IReadOnlyDictionary<string, RoleConfig> Roles { get; init; } = new Dictionary<string, RoleConfig>(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>Roles assigned to people in configuration, by subject or e-mail address (case-insensitive).</summary>
+    public IReadOnlyDictionary<string, UserConfig> Users { get; init; } = new Dictionary<string, UserConfig>(StringComparer.OrdinalIgnoreCase);
+
     /// <summary>Where the configuration came from (file path), or null for the embedded default.</summary>
     public string? SourcePath { get; init; }
 }

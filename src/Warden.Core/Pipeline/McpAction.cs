@@ -16,6 +16,9 @@ public sealed record McpAction
     public string? Name { get; init; }
 
     public JsonNode? Arguments { get; init; }
+
+    /// <summary>Why the caller says they need this call, when their role requires a justification (not forwarded upstream).</summary>
+    public string? Justification { get; init; }
     public string? SessionId { get; init; }
     public string? RequestId { get; init; }
     public string? ClientName { get; init; }

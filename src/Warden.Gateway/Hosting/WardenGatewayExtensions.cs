@@ -11,6 +11,7 @@ using Warden.Core.Audit.Privacy;
 using Warden.Core.Audit.Spool;
 using Warden.Core.Configuration;
 using Warden.Gateway.Api;
+using Warden.Gateway.Authorization;
 using Warden.Gateway.Logging;
 using Warden.Core.Pipeline;
 using Warden.Core.Sessions;
@@ -44,6 +45,8 @@ public static class WardenGatewayExtensions
         services.AddSingleton(sp => new TelemetryProviders(config, sp.GetRequiredService<ILogger<TelemetryProviders>>(), () => state.Redactor));
         services.AddSingleton<UpstreamRegistry>();
         services.AddSingleton(sp => new SessionStore(sp.GetRequiredService<SessionSealer>(), sp.GetRequiredService<UpstreamRegistry>(), sp.GetRequiredService<TimeProvider>(), () => state.Config.Sessions));
+        services.AddSingleton<RoleAccess>();
+        services.AddSingleton<RoleAuthorizer>();
         services.AddSingleton<Handshake>();
         services.AddSingleton<AggregateRouter>();
         services.AddSingleton<McpPipeline>();
@@ -97,7 +100,7 @@ public static class WardenGatewayExtensions
     /// <summary>The spool of records the log could not take (audit.onFailure: open), beside the database.</summary>
     public static string AuditSpoolPath(WardenConfig config, string dataDirectory) => SpoolingAuditStore.SpoolPathFor(AuditDatabasePath(config, dataDirectory));
 
-    /// <summary>Adds the middleware and maps /mcp, /mcp/{server}, /healthz and /readyz.</summary>
+    /// <summary>Adds the middleware and maps /mcp, /mcp/{server}, /mcp/u/{user}, /healthz and /readyz.</summary>
     public static IEndpointRouteBuilder MapWardenGateway(this WebApplication app)
     {
         // Open the audit log now: a log that cannot be opened stops start-up instead of failing the first call.
@@ -112,6 +115,9 @@ public static class WardenGatewayExtensions
         app.MapPost("/mcp/{server}", (HttpContext http, string server) => handler.PostAsync(http, server));
         app.MapGet("/mcp/{server}", (HttpContext http, string server) => handler.GetAsync(http, server));
         app.MapDelete("/mcp/{server}", (HttpContext http, string server) => handler.DeleteAsync(http, server));
+        app.MapPost(PersonalEndpoint.PathTemplate, (HttpContext http, string user) => handler.PostAsync(http, null, user));
+        app.MapGet(PersonalEndpoint.PathTemplate, (HttpContext http, string user) => handler.GetAsync(http, null, user));
+        app.MapDelete(PersonalEndpoint.PathTemplate, (HttpContext http, string user) => handler.DeleteAsync(http, null, user));
         app.MapAuditApi();
         if (telemetry.Prometheus is { } prometheus)
         {

@@ -2,7 +2,10 @@ using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using Microsoft.Extensions.Logging;
 using ModelContextProtocol.Protocol;
+using Warden.Core.Configuration;
 using Warden.Core.Naming;
+using Warden.Core.Pipeline;
+using Warden.Gateway.Authorization;
 using Warden.Gateway.Upstreams;
 
 namespace Warden.Gateway.Mcp;
@@ -12,9 +15,16 @@ namespace Warden.Gateway.Mcp;
 /// qualified as <c>{server}__{name}</c>; resource URIs are kept as they are and routed by what the
 /// lists returned (and by resource templates). A server that fails is left out, never fatal.
 /// </summary>
-internal sealed partial class AggregateRouter(UpstreamRegistry upstreams, ILogger<AggregateRouter> logger) : IMcpRouter
+internal sealed partial class AggregateRouter(UpstreamRegistry upstreams, RoleAccess roles, ILogger<AggregateRouter> logger) : IMcpRouter
 {
-    private const string TemplatePrefix = "\u0001";
+    /// <summary>The servers the caller's roles reach now, in configuration order (all of them when roles restrict nothing).</summary>
+    public IEnumerable<ServerConfig> ServersFor(Caller caller)
+    {
+        var access = roles.For(caller);
+        return access.Unrestricted ? upstreams.Servers : upstreams.Servers.Where(s => access.CanReachServer(s.Name));
+    }
+
+    internal const string TemplatePrefix = "\u0001";
 
     public RouteTarget Resolve(GatewaySession session, JsonRpcRequest request)
     {
@@ -29,7 +39,7 @@ internal sealed partial class AggregateRouter(UpstreamRegistry upstreams, ILogge
             case RequestMethods.ResourcesRead or RequestMethods.ResourcesSubscribe or RequestMethods.ResourcesUnsubscribe:
                 return name is not null && OwnerOf(session, name) is { } owner
                     ? new RouteTarget(owner, name, null)
-                    : new RouteTarget(null, name, null, $"Resource '{name}' is not known; list resources (resources/list or resources/templates/list) to see what is available.");
+                    : new RouteTarget(null, name, null, NotFoundAnswers.ResourceMessage(name));
 
             case RequestMethods.CompletionComplete:
                 var reference = (request.Params as JsonObject)?["ref"];
@@ -42,7 +52,7 @@ internal sealed partial class AggregateRouter(UpstreamRegistry upstreams, ILogge
 
                 return name is not null && OwnerOf(session, name) is { } templateOwner
                     ? new RouteTarget(templateOwner, name, arguments)
-                    : new RouteTarget(null, name, arguments, $"Resource template '{name}' is not known.");
+                    : new RouteTarget(null, name, arguments, NotFoundAnswers.ResourceTemplateMessage(name));
 
             default:
                 return new RouteTarget(null, name, arguments);
@@ -66,7 +76,7 @@ internal sealed partial class AggregateRouter(UpstreamRegistry upstreams, ILogge
                 var claimedTemplates = new HashSet<string>(StringComparer.Ordinal);
                 return Ok(request, new JsonObject { ["resourceTemplates"] = await ListAsync(session, exchange, RequestMethods.ResourcesTemplatesList, "resourceTemplates", (server, item) => Remember(session, server, item, "uriTemplate", TemplatePrefix, claimedTemplates), cancellationToken).ConfigureAwait(false) });
             case "logging/setLevel":
-                foreach (var server in upstreams.Servers)
+                foreach (var server in ServersFor(exchange.Caller ?? session.Caller))
                 {
                     if ((await session.GetConnectionAsync(server.Name, cancellationToken).ConfigureAwait(false)).Connection is { } connection
                         && Supports(connection, "logging"))
@@ -116,7 +126,7 @@ internal sealed partial class AggregateRouter(UpstreamRegistry upstreams, ILogge
             RequestMethods.PromptsList => "prompts",
             _ => "resources",
         };
-        var perServer = await Task.WhenAll(upstreams.Servers.Select(async server =>
+        var perServer = await Task.WhenAll(ServersFor(exchange.Caller ?? session.Caller).Select(async server =>
         {
             var items = new List<JsonObject>();
             var connection = (await session.GetConnectionAsync(server.Name, cancellationToken).ConfigureAwait(false)).Connection;
@@ -193,7 +203,7 @@ internal sealed partial class AggregateRouter(UpstreamRegistry upstreams, ILogge
         }
 
         // With a single server there is nowhere else the resource could live.
-        var servers = upstreams.Servers.Take(2).ToList();
+        var servers = ServersFor(session.Caller).Take(2).ToList();
         return servers.Count == 1 ? servers[0].Name : null;
     }
 
@@ -207,8 +217,7 @@ internal sealed partial class AggregateRouter(UpstreamRegistry upstreams, ILogge
 
     private static JsonRpcResponse Ok(JsonRpcRequest request, JsonObject result) => new() { Id = request.Id, Result = result };
 
-    private static string Unknown(string method, string? name) =>
-        $"Unknown {(method == RequestMethods.ToolsCall ? "tool" : "prompt")}: '{name}'. Names on /mcp have the form server{QualifiedName.Separator}name; list them with {(method == RequestMethods.ToolsCall ? "tools/list" : "prompts/list")}.";
+    private static string Unknown(string method, string? name) => NotFoundAnswers.NamedMessage(method, name, aggregate: true);
 
     [GeneratedRegex(@"\{[^}]*\}")]
     private static partial Regex TemplateExpression();

@@ -19,6 +19,12 @@ internal sealed class Exchange(RequestId clientId, string method)
 
     public string Method { get; } = method;
 
+    /// <summary>
+    /// Who sent this request, as identified on this request (roles may differ from the session's first request's);
+    /// null falls back to the session's caller.
+    /// </summary>
+    public Warden.Core.Pipeline.Caller? Caller { get; init; }
+
     /// <summary>The upstream server handling it (null while Warden handles it itself).</summary>
     public string? Server { get; set; }
 

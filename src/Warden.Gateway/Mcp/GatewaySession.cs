@@ -371,6 +371,12 @@ internal sealed partial class GatewaySession : IUpstreamListener, IAsyncDisposab
     // notifications belong to no request: they always take the GET (or subscriptions/listen) stream.
     private void Deliver(UpstreamConnection connection, JsonRpcMessage message, object? relatedTag)
     {
+        if (message is JsonRpcNotification { Method: NotificationMethods.ToolListChangedNotification or NotificationMethods.PromptListChangedNotification } changed)
+        {
+            // Annotations such as readOnlyHint decide access: a changed list is read afresh before the next call.
+            ForgetCatalog(connection.ServerName, changed.Method == NotificationMethods.ToolListChangedNotification ? RequestMethods.ToolsList : RequestMethods.PromptsList);
+        }
+
         if (relatedTag is Exchange related && related.TryRelay(message))
         {
             return;

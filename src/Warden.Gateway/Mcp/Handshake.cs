@@ -9,7 +9,7 @@ using Warden.Gateway.Upstreams;
 namespace Warden.Gateway.Mcp;
 
 /// <summary>Answers initialize: connects the upstreams a new session needs and composes Warden's answer.</summary>
-internal sealed partial class Handshake(UpstreamRegistry upstreams, SessionStore sessions, ILogger<Handshake> logger)
+internal sealed partial class Handshake(UpstreamRegistry upstreams, SessionStore sessions, AggregateRouter aggregate, ILogger<Handshake> logger)
 {
     public async Task<(JsonRpcMessageWithId Response, GatewaySession? Session)> InitializeAsync(string route, Caller caller, JsonRpcRequest request, CancellationToken cancellationToken)
     {
@@ -20,7 +20,8 @@ internal sealed partial class Handshake(UpstreamRegistry upstreams, SessionStore
             return await InitializeOneAsync(route, caller, request, clientInitialize, requested, cancellationToken).ConfigureAwait(false);
         }
 
-        var servers = upstreams.Servers.ToList();
+        // Only the servers the caller's roles reach are started and shown; a role change later adds or removes them per request.
+        var servers = aggregate.ServersFor(caller).ToList();
         var results = await Task.WhenAll(servers.Select(s => upstreams.ConnectAsync(s, clientInitialize, null, cancellationToken))).ConfigureAwait(false);
         var connected = new List<UpstreamConnection>();
         for (var i = 0; i < servers.Count; i++)

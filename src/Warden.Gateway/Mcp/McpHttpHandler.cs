@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Logging;
 using ModelContextProtocol.Protocol;
 using Warden.Core.Pipeline;
+using Warden.Gateway.Authorization;
 using Warden.Gateway.Hosting;
 using Warden.Gateway.Pipeline;
 using Warden.Gateway.Security.Authentication;
@@ -26,6 +27,7 @@ internal sealed partial class McpHttpHandler(
     ModernHandler modern,
     UpstreamRegistry upstreams,
     ICallerIdentifier identifier,
+    RoleAccess roles,
     WardenState state,
     TimeProvider time,
     ILogger<McpHttpHandler> logger)
@@ -35,11 +37,16 @@ internal sealed partial class McpHttpHandler(
     private JsonSerializerOptions? _readOptions;
     private int _readDepth;
 
-    public async Task PostAsync(HttpContext http, string? server)
+    public async Task PostAsync(HttpContext http, string? server, string? user = null)
     {
-        if (RouteOf(server) is not { } route)
+        // Who first, then what they may reach: a server the caller's roles do not reach is answered as unknown.
+        if (await CallerOfAsync(http).ConfigureAwait(false) is not { } caller)
         {
-            await UnknownServerAsync(http, server!).ConfigureAwait(false);
+            return;
+        }
+
+        if (await RouteOfAsync(http, server, user, caller).ConfigureAwait(false) is not { } route)
+        {
             return;
         }
 
@@ -65,11 +72,6 @@ internal sealed partial class McpHttpHandler(
         if (http.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } size)
         {
             size.MaxRequestBodySize = limit;
-        }
-
-        if (await CallerOfAsync(http).ConfigureAwait(false) is not { } caller)
-        {
-            return;
         }
 
         JsonRpcMessage? message;
@@ -135,7 +137,7 @@ internal sealed partial class McpHttpHandler(
         switch (message)
         {
             case JsonRpcRequest request:
-                await RequestAsync(http, session, request).ConfigureAwait(false);
+                await RequestAsync(http, session, caller, request).ConfigureAwait(false);
                 break;
             case JsonRpcNotification notification:
                 await NotificationAsync(session, notification).ConfigureAwait(false);
@@ -198,10 +200,10 @@ internal sealed partial class McpHttpHandler(
         await McpResponses.WriteJsonAsync(http, response).ConfigureAwait(false);
     }
 
-    private async Task RequestAsync(HttpContext http, GatewaySession session, JsonRpcRequest request)
+    private async Task RequestAsync(HttpContext http, GatewaySession session, Caller caller, JsonRpcRequest request)
     {
         var router = session.IsAggregate ? (IMcpRouter)aggregate : PassthroughRouter.Instance;
-        var exchange = new Exchange(request.Id, request.Method);
+        var exchange = new Exchange(request.Id, request.Method) { Caller = caller };
         var clientId = request.Id;
         var responseTask = pipeline.RunAsync(session, request, exchange, router, CancellationToken.None, TransportContext.From(http));
 
@@ -300,11 +302,15 @@ internal sealed partial class McpHttpHandler(
         }
     }
 
-    public async Task GetAsync(HttpContext http, string? server)
+    public async Task GetAsync(HttpContext http, string? server, string? user = null)
     {
-        if (RouteOf(server) is not { } route)
+        if (await CallerOfAsync(http).ConfigureAwait(false) is not { } caller)
         {
-            await UnknownServerAsync(http, server!).ConfigureAwait(false);
+            return;
+        }
+
+        if (await RouteOfAsync(http, server, user, caller).ConfigureAwait(false) is not { } route)
+        {
             return;
         }
 
@@ -316,11 +322,6 @@ internal sealed partial class McpHttpHandler(
         if (!http.Request.Headers.Accept.ToString().Contains("text/event-stream", StringComparison.OrdinalIgnoreCase))
         {
             await ErrorAsync(http, StatusCodes.Status406NotAcceptable, JsonRpcErrors.InvalidRequest, "The Accept header must include text/event-stream.").ConfigureAwait(false);
-            return;
-        }
-
-        if (await CallerOfAsync(http).ConfigureAwait(false) is not { } caller)
-        {
             return;
         }
 
@@ -366,20 +367,19 @@ internal sealed partial class McpHttpHandler(
         }
     }
 
-    public async Task DeleteAsync(HttpContext http, string? server)
+    public async Task DeleteAsync(HttpContext http, string? server, string? user = null)
     {
-        if (RouteOf(server) is not { } route)
+        if (await CallerOfAsync(http).ConfigureAwait(false) is not { } caller)
         {
-            await UnknownServerAsync(http, server!).ConfigureAwait(false);
+            return;
+        }
+
+        if (await RouteOfAsync(http, server, user, caller).ConfigureAwait(false) is not { } route)
+        {
             return;
         }
 
         if (await StatelessRefusedAsync(http).ConfigureAwait(false))
-        {
-            return;
-        }
-
-        if (await CallerOfAsync(http).ConfigureAwait(false) is not { } caller)
         {
             return;
         }
@@ -420,7 +420,35 @@ internal sealed partial class McpHttpHandler(
         return null;
     }
 
-    private string? RouteOf(string? server) => server is null ? "*" : upstreams.Find(server) is null ? null : server;
+    // The session route of an endpoint: "*" for /mcp and a personal endpoint, else the server's name. Null (answered
+    // 404) for a server that does not exist or that the caller's roles do not reach, and for someone else's endpoint.
+    private async Task<string?> RouteOfAsync(HttpContext http, string? server, string? user, Caller caller)
+    {
+        if (user is not null)
+        {
+            if (PersonalEndpoint.Serves(roles.Policy, caller, user))
+            {
+                return "*";
+            }
+
+            await ErrorAsync(http, StatusCodes.Status404NotFound, JsonRpcErrors.InvalidRequest,
+                $"No endpoint at {http.Request.Path}: a personal endpoint serves only the user it is named after. Use your own ({PersonalEndpoint.PathTemplate}) or /mcp.").ConfigureAwait(false);
+            return null;
+        }
+
+        if (server is null)
+        {
+            return "*";
+        }
+
+        if (upstreams.Find(server) is null || !roles.For(caller).CanReachServer(server))
+        {
+            await UnknownServerAsync(http, server, caller).ConfigureAwait(false);
+            return null;
+        }
+
+        return server;
+    }
 
     private async Task<GatewaySession?> SessionOfAsync(HttpContext http, string route, Caller caller)
     {
@@ -441,9 +469,9 @@ internal sealed partial class McpHttpHandler(
         return session;
     }
 
-    private Task UnknownServerAsync(HttpContext http, string server)
+    private Task UnknownServerAsync(HttpContext http, string server, Caller caller)
     {
-        var known = string.Join(", ", upstreams.Servers.Select(s => s.Name));
+        var known = string.Join(", ", aggregate.ServersFor(caller).Select(s => s.Name));
         return ErrorAsync(http, StatusCodes.Status404NotFound, JsonRpcErrors.InvalidRequest,
             $"Unknown server '{server}'. Servers on this Warden: {(known.Length == 0 ? "(none)" : known)}; use /mcp for all of them.");
     }

@@ -8,6 +8,7 @@ using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Logging;
 using ModelContextProtocol.Protocol;
 using Warden.Core.Pipeline;
+using Warden.Gateway.Authorization;
 using Warden.Gateway.Pipeline;
 using Warden.Gateway.Telemetry;
 using Warden.Gateway.Upstreams;
@@ -27,6 +28,7 @@ internal sealed partial class ModernHandler(
     McpPipeline pipeline,
     AggregateRouter aggregate,
     UpstreamRegistry upstreams,
+    RoleAccess roles,
     ILogger<ModernHandler> logger)
 {
     public const string DiscoverMethod = "server/discover";
@@ -96,7 +98,7 @@ internal sealed partial class ModernHandler(
         var context = sessions.ContextFor(route, caller, ModernMeta.Of(request.Params)?[ModernMeta.ClientCapabilities] as JsonObject);
         if (request.Method == DiscoverMethod)
         {
-            await McpResponses.WriteJsonAsync(http, await DiscoverAsync(context, request, http.RequestAborted).ConfigureAwait(false)).ConfigureAwait(false);
+            await McpResponses.WriteJsonAsync(http, await DiscoverAsync(context, caller, request, http.RequestAborted).ConfigureAwait(false)).ConfigureAwait(false);
             return;
         }
 
@@ -107,7 +109,7 @@ internal sealed partial class ModernHandler(
             return;
         }
 
-        if (request.Method == RequestMethods.ToolsCall && await CheckParamHeadersAsync(http.Request, context, request, http.RequestAborted).ConfigureAwait(false) is { } mismatch)
+        if (request.Method == RequestMethods.ToolsCall && await CheckParamHeadersAsync(http.Request, context, caller, request, http.RequestAborted).ConfigureAwait(false) is { } mismatch)
         {
             await ErrorAsync(http, StatusCodes.Status400BadRequest, request.Id, HeaderMismatch, mismatch).ConfigureAwait(false);
             return;
@@ -124,14 +126,14 @@ internal sealed partial class ModernHandler(
         if (request.Method == ListenMethod && (context.IsAggregate
             || (await context.GetConnectionAsync(context.Ticket.Route, http.RequestAborted).ConfigureAwait(false)).Connection is { Modern: false }))
         {
-            await ListenBridgedAsync(http, context, request).ConfigureAwait(false);
+            await ListenBridgedAsync(http, context, caller, request).ConfigureAwait(false);
             return;
         }
 
         // Ids are the client's own and several clients of one caller share a context: run under a unique one.
         var clientId = request.Id;
         request.Id = new RequestId(Interlocked.Increment(ref s_nextId));
-        var exchange = new Exchange(request.Id, request.Method) { OriginalId = clientId };
+        var exchange = new Exchange(request.Id, request.Method) { OriginalId = clientId, Caller = caller };
         var router = context.IsAggregate ? (IMcpRouter)aggregate : PassthroughRouter.Instance;
         var response = pipeline.RunAsync(context, request, exchange, router, CancellationToken.None, TransportContext.From(http));
         await StreamAsync(http, context, new Flow(exchange, response, info, new JsonObject()), clientId).ConfigureAwait(false);
@@ -212,7 +214,7 @@ internal sealed partial class ModernHandler(
 
     // A 2026-07-28 server checks Mcp-Param-* headers against the arguments its tool marks with x-mcp-header.
     // A 2025 upstream knows nothing of them, so for those Warden is the server that checks.
-    private async Task<string?> CheckParamHeadersAsync(HttpRequest http, GatewaySession context, JsonRpcRequest request, CancellationToken cancellationToken)
+    private async Task<string?> CheckParamHeadersAsync(HttpRequest http, GatewaySession context, Caller caller, JsonRpcRequest request, CancellationToken cancellationToken)
     {
         var headers = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
         foreach (var (key, value) in http.Headers)
@@ -229,7 +231,11 @@ internal sealed partial class ModernHandler(
         }
 
         var target = (context.IsAggregate ? (IMcpRouter)aggregate : PassthroughRouter.Instance).Resolve(context, request);
+        var access = roles.For(caller);
+
+        // A tool the caller's roles hide is not checked here: the pipeline answers it as unknown, and so must this step.
         if (target.Server is null || target.Name is null
+            || (!access.Unrestricted && !access.Tool(target.Server, target.Name, readOnlyHint: true).Allowed)
             || (await context.GetConnectionAsync(target.Server, cancellationToken).ConfigureAwait(false)).Connection is not { Modern: false } connection)
         {
             return null;
@@ -293,9 +299,9 @@ internal sealed partial class ModernHandler(
         };
     }
 
-    private async Task<JsonRpcMessageWithId> DiscoverAsync(GatewaySession context, JsonRpcRequest request, CancellationToken cancellationToken)
+    private async Task<JsonRpcMessageWithId> DiscoverAsync(GatewaySession context, Caller caller, JsonRpcRequest request, CancellationToken cancellationToken)
     {
-        var servers = context.IsAggregate ? upstreams.Servers.Select(s => s.Name).ToList() : [context.Ticket.Route];
+        var servers = context.IsAggregate ? aggregate.ServersFor(caller).Select(s => s.Name).ToList() : [context.Ticket.Route];
         var links = await Task.WhenAll(servers.Select(s => context.GetConnectionAsync(s, cancellationToken))).ConfigureAwait(false);
         var capabilities = new JsonObject();
         var instructions = new List<string>();
@@ -472,7 +478,7 @@ internal sealed partial class ModernHandler(
     // notifications reach the caller's context unsolicited; this stream relays the kinds the client opted in
     // to, and subscribes upstream to the resources it named, for as long as the client keeps it open. The
     // aggregate's 2026-07-28 upstreams send theirs only on listen streams, which the context holds meanwhile.
-    private async Task ListenBridgedAsync(HttpContext http, GatewaySession context, JsonRpcRequest request)
+    private async Task ListenBridgedAsync(HttpContext http, GatewaySession context, Caller caller, JsonRpcRequest request)
     {
         var filter = (request.Params as JsonObject)?["notifications"] as JsonObject;
         var wanted = new Dictionary<string, string>(StringComparer.Ordinal)
@@ -494,13 +500,21 @@ internal sealed partial class ModernHandler(
         var subscribed = new List<string>();
         try
         {
-            foreach (var server in context.IsAggregate ? upstreams.Servers.Select(s => s.Name) : [context.Ticket.Route])
+            foreach (var server in context.IsAggregate ? aggregate.ServersFor(caller).Select(s => s.Name) : [context.Ticket.Route])
             {
                 await context.GetConnectionAsync(server, http.RequestAborted).ConfigureAwait(false);
             }
 
+            var access = roles.For(caller);
             foreach (var uri in uris)
             {
+                // A resource the caller's roles hide is left out of the acknowledgement, as one that does not exist is.
+                if (router.Resolve(context, new JsonRpcRequest { Method = RequestMethods.ResourcesSubscribe, Params = new JsonObject { ["uri"] = uri } }) is { Server: { } owner }
+                    && !access.Resource(owner, uri).Allowed)
+                {
+                    continue;
+                }
+
                 if (await SubscribeAsync(context, router, RequestMethods.ResourcesSubscribe, uri, http.RequestAborted).ConfigureAwait(false))
                 {
                     subscribed.Add(uri);

@@ -30,7 +30,7 @@ internal static class McpAuditRecord
         SessionId = action.SessionId,
         RequestId = action.RequestId,
         TraceId = traceId,
-        Input = new AuditInput { Method = action.Method, Name = action.Name, Server = action.Server, Arguments = action.Arguments },
+        Input = new AuditInput { Method = action.Method, Name = action.Name, Server = action.Server, Arguments = action.Arguments, Justification = action.Justification },
         Output = output,
         Model = action.ClientName is null ? null : new AuditModelIdentity { Agent = action.ClientName, AgentVersion = action.ClientVersion },
         User = action.Caller.ToAuditIdentity(),

@@ -5,6 +5,7 @@ using Warden.Core.Audit;
 using Warden.Core.Audit.Extraction;
 using Warden.Core.Configuration;
 using Warden.Core.Pipeline;
+using Warden.Gateway.Authorization;
 using Warden.Gateway.Hosting;
 using Warden.Gateway.Mcp;
 using Warden.Gateway.Telemetry;
@@ -14,10 +15,11 @@ namespace Warden.Gateway.Pipeline;
 
 /// <summary>
 /// The one ordered path every client request takes: identify caller (done at the HTTP boundary) →
-/// resolve server and name → decide → forward → record. Each step is a replaceable service. A response is
-/// released only once its record is in the audit log; when the log cannot be written, calls are refused.
+/// resolve server and name → authorize (role) → decide (guardrails) → forward → filter lists (role) → record.
+/// Each step is a replaceable service. A response is released only once its record is in the audit log; when
+/// the log cannot be written, calls are refused.
 /// </summary>
-internal sealed class McpPipeline(IDecisionPoint decisions, IAuditStore audit, WardenState state, TimeProvider time, WardenMetrics metrics)
+internal sealed class McpPipeline(IDecisionPoint decisions, IAuditStore audit, WardenState state, TimeProvider time, WardenMetrics metrics, RoleAccess roles, RoleAuthorizer authorizer)
 {
     public async Task<JsonRpcMessageWithId> RunAsync(GatewaySession session, JsonRpcRequest request, Exchange exchange, IMcpRouter router, CancellationToken cancellationToken, TransportContext transport = default)
     {
@@ -38,10 +40,16 @@ internal sealed class McpPipeline(IDecisionPoint decisions, IAuditStore audit, W
         var target = router.Resolve(session, request);
         var tags = new CallTags(request.Method, target.Server, target.Name, session.Ticket.ProtocolVersion);
         McpSpans.Describe(span, tags, session.Ticket.Id);
+
+        // Roles are read from the configuration in force now and the caller as identified on this request.
+        var caller = exchange.Caller ?? session.Caller;
+        var access = roles.For(caller);
+        var role = await authorizer.AuthorizeAsync(session, request, target, access, cancellationToken).ConfigureAwait(false);
         var action = new McpAction
         {
             Source = "mcp",
-            Caller = session.Caller,
+            Caller = caller with { Roles = access.Roles },
+            Justification = role.Justification,
             Method = request.Method,
             Server = target.Server,
             Name = target.Name,
@@ -52,10 +60,19 @@ internal sealed class McpPipeline(IDecisionPoint decisions, IAuditStore audit, W
             ClientVersion = session.ClientVersion,
         };
 
-        var decision = await decisions.DecideAsync(action, cancellationToken).ConfigureAwait(false);
-        var response = decision.IsAllowed
+        var decision = role switch
+        {
+            { Answer: not null } => role.Decision!.Value,
+            { Decision: { } allowed } => Combine(allowed, await decisions.DecideAsync(action, cancellationToken).ConfigureAwait(false)),
+            _ => await decisions.DecideAsync(action, cancellationToken).ConfigureAwait(false),
+        };
+        var response = role.Answer ?? (decision.IsAllowed
             ? await router.ForwardAsync(session, request, exchange, target, cancellationToken).ConfigureAwait(false)
-            : JsonRpcErrors.Create(request.Id, JsonRpcErrors.Denied, decision.Reason);
+            : JsonRpcErrors.Create(request.Id, JsonRpcErrors.Denied, decision.Reason));
+        if (!access.Unrestricted)
+        {
+            response = Restricted(session, request, response, access);
+        }
 
         if (!recorded)
         {
@@ -74,6 +91,31 @@ internal sealed class McpPipeline(IDecisionPoint decisions, IAuditStore audit, W
 
         var outcome = !decision.IsAllowed ? CallOutcome.Denied : McpSpans.ErrorType(response) is null ? CallOutcome.Ok : CallOutcome.Error;
         Complete(span, tags, response, outcome, decision, started);
+        return response;
+    }
+
+    // The role rule that allowed the action, then the guardrails' own verdict and rules.
+    private static Decision Combine(Decision role, Decision guardrails) =>
+        guardrails with
+        {
+            Reason = ReferenceEquals(guardrails.Reason, Decision.AllowAll.Reason) ? role.Reason : guardrails.Reason,
+            RuleIds = [.. role.RuleIds, .. guardrails.RuleIds],
+        };
+
+    // What a restricted caller gets back: lists hold only what they may use, and an upstream's own "no such resource"
+    // reads like Warden's answer for a hidden one.
+    private static JsonRpcMessageWithId Restricted(GatewaySession session, JsonRpcRequest request, JsonRpcMessageWithId response, Core.Authorization.CallerAccess access)
+    {
+        if (response is JsonRpcResponse { Result: JsonObject result } && ListFilter.Filters(request.Method))
+        {
+            ListFilter.Apply(session, request.Method, result, access);
+        }
+        else if (response is JsonRpcError { Error.Code: JsonRpcErrors.ResourceNotFound or JsonRpcErrors.InvalidParams }
+            && request.Method is RequestMethods.ResourcesRead or RequestMethods.ResourcesSubscribe or RequestMethods.ResourcesUnsubscribe)
+        {
+            return NotFoundAnswers.Resource(request.Id, request.Method, RequestFields.Read(request).Name);
+        }
+
         return response;
     }
 

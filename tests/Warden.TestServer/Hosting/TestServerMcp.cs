@@ -42,6 +42,7 @@ public static class TestServerMcp
             .WithTools<FaultTools>()
             .WithTools<RoundTripTools>()
             .WithTools<TraceContextTools>()
+            .WithTools<ArgumentTools>()
             .WithTools<ChangeTools>()
             .WithTools<SecretTools>()
             .WithPrompts<ConformancePrompts>()

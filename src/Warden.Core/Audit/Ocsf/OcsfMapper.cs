@@ -65,6 +65,7 @@ public sealed partial class OcsfMapper(ToolOperations operations, string product
         };
         var data = new JsonObject { ["method"] = r.Input.Method };
         Put(data, "arguments", r.Input.Arguments?.DeepClone());
+        Put(data, "justification", r.Input.Justification);
         var request = new JsonObject { ["uid"] = r.RequestId ?? r.Id, ["data"] = data };
         var api = new JsonObject
         {

@@ -79,7 +79,12 @@ public sealed class AuditRecordSealer(ISubjectKeyStore? keys)
                 Seal(actor, SealedField.Prompt, Encoding.UTF8.GetBytes(prompt));
             }
 
-            input = input with { Arguments = null, Prompt = null };
+            if (input.Justification is { } justification)
+            {
+                Seal(actor, SealedField.Justification, Encoding.UTF8.GetBytes(justification));
+            }
+
+            input = input with { Arguments = null, Prompt = null, Justification = null };
             if (output is not null)
             {
                 foreach (var (path, value) in new[] { (SealedField.Content, output.Content), (SealedField.ContentSha256, output.ContentSha256), (SealedField.Diff, output.Diff) })
@@ -141,6 +146,7 @@ public sealed class AuditRecordSealer(ISubjectKeyStore? keys)
                     case SealedField.OnBehalfOf: user = user with { OnBehalfOf = text ?? Erased }; break;
                     case SealedField.Arguments: input = input with { Arguments = ParseArguments(text) }; break;
                     case SealedField.Prompt: input = input with { Prompt = text ?? Erased }; break;
+                    case SealedField.Justification: input = input with { Justification = text ?? Erased }; break;
                     case SealedField.Content: output = (output ?? new AuditOutput()) with { Content = text ?? Erased }; break;
                     case SealedField.ContentSha256: output = (output ?? new AuditOutput()) with { ContentSha256 = text ?? Erased }; break;
                     case SealedField.Diff: output = (output ?? new AuditOutput()) with { Diff = text ?? Erased }; break;

@@ -11,6 +11,7 @@ public static class SealedField
     public const string OnBehalfOf = "user.on_behalf_of";
     public const string Arguments = "input.arguments";
     public const string Prompt = "input.prompt";
+    public const string Justification = "input.justification";
     public const string Content = "output.content";
     public const string ContentSha256 = "output.content_sha256";
     public const string Diff = "output.diff";
@@ -18,7 +19,7 @@ public static class SealedField
     /// <summary>Every path a record's <c>sealed</c> member may name.</summary>
     public static IReadOnlySet<string> All { get; } = new HashSet<string>(StringComparer.Ordinal)
     {
-        Subject, DisplayName, OnBehalfOf, Arguments, Prompt, Content, ContentSha256, Diff,
+        Subject, DisplayName, OnBehalfOf, Arguments, Prompt, Justification, Content, ContentSha256, Diff,
     };
 
     /// <summary>Paths whose place in the record keeps a pseudonym while sealed (the rest are left out).</summary>

@@ -23,6 +23,7 @@ public static class AuditRecordRedaction
             Name = Text(record.Input.Name),
             Arguments = redactor.RedactJson(record.Input.Arguments, tally),
             Prompt = Text(record.Input.Prompt),
+            Justification = Text(record.Input.Justification),
         };
         var output = record.Output is { } o ? o with { Error = Text(o.Error), Diff = Text(o.Diff) } : null;
         var data = record.DataAccessed.Select(d => d with

@@ -75,6 +75,26 @@ public sealed class AuditRecordSealerTests
     }
 
     [Fact]
+    public async Task Seal_Justification_IsContentSealedWithEncryptContent_AndRoundTripsThroughTheEncoding()
+    {
+        var sealer = new AuditRecordSealer(new MemoryKeys());
+        var record = AuditRecords.Sample() with { Input = AuditRecords.Sample().Input with { Justification = "Ticket 4711: refund for Jane Doe" } };
+
+        var clear = AuditRecordEncoder.Seal(await sealer.SealAsync(record, encryptContent: false, CancellationToken.None), 1, AuditRecord.GenesisPrevHash);
+        var json = Encoding.UTF8.GetString(AuditRecordEncoder.Encode(clear));
+        Assert.Contains("\"justification\":\"Ticket 4711: refund for Jane Doe\",\"method\"", json);
+        var decoded = AuditRecordDecoder.Decode(Encoding.UTF8.GetBytes(json));
+        Assert.Equal("Ticket 4711: refund for Jane Doe", decoded.Input.Justification);
+        Assert.Equal(clear.Hash, AuditRecordEncoder.ComputeHash(decoded));
+
+        var sealedRecord = AuditRecordEncoder.Seal(await sealer.SealAsync(record, encryptContent: true, CancellationToken.None), 1, AuditRecord.GenesisPrevHash);
+        Assert.Null(sealedRecord.Input.Justification);
+        Assert.DoesNotContain("Jane Doe", Encoding.UTF8.GetString(AuditRecordEncoder.Encode(sealedRecord)));
+        Assert.Equal(sealedRecord.Hash, AuditRecordEncoder.ComputeHash(AuditRecordDecoder.Decode(AuditRecordEncoder.Encode(sealedRecord))));
+        Assert.Equal("Ticket 4711: refund for Jane Doe", (await sealer.OpenAsync(sealedRecord, CancellationToken.None)).Input.Justification);
+    }
+
+    [Fact]
     public async Task Seal_OnBehalfOf_IsSealedUnderThePrincipalsOwnKey()
     {
         var keys = new MemoryKeys();

@@ -41,6 +41,18 @@ public sealed class OcsfMapperTests
     }
 
     [Fact]
+    public void Map_JustifiedCall_CarriesTheJustificationInTheRequestData()
+    {
+        var record = Record("tools/call", "lookup_customer", new JsonObject { ["id"] = 7 });
+        record = record with { Input = record.Input with { Justification = "Ticket 4711: refund request" } };
+
+        var e = Mapper.Map(record);
+
+        Assert.Equal("Ticket 4711: refund request", e["api"]!["request"]!["data"]!["justification"]!.GetValue<string>());
+        Assert.Null(Mapper.Map(Record("tools/call", "lookup_customer", null))["api"]!["request"]!["data"]!["justification"]);
+    }
+
+    [Fact]
     public void Map_DeniedCall_IsAFailureWithTheDenyingRule()
     {
         var record = Record("tools/call", "read_text_file", new JsonObject { ["path"] = 42 }) with
