@@ -29,6 +29,7 @@ internal sealed class PlantedSecrets
             ("github-token", "ghu_" + Random(36, Alnum)),
             ("github-token", "github_pat_" + Random(22, Alnum) + "_" + Random(59, Alnum)),
             ("gitlab-token", "glpat-" + Random(20, Alnum)),
+            ("warden-api-key", "wdn_" + Random(12, "abcdefghijklmnopqrstuvwxyz234567") + "_" + Random(43, Alnum)),
             ("slack-token", "xoxb-" + Random(12, "0123456789") + "-" + Random(13, "0123456789") + "-" + Random(24, Alnum)),
             ("slack-token", "xoxp-" + Random(12, "0123456789") + "-" + Random(12, "0123456789") + "-" + Random(32, Lower)),
             ("slack-webhook", WebhookPrefix + "T" + Random(10, Upper) + "/B" + Random(10, Upper) + "/" + Random(24, Alnum)),
