@@ -56,7 +56,7 @@ internal static class KeysCommand
                 Tools = parse.GetValue(tools) ?? [],
                 Expires = expiry,
             };
-            problems.AddRange(request.Problems(now).Select(p => "--" + p));
+            problems.AddRange(request.Problems(now));
             if (problems.Count > 0)
             {
                 foreach (var problem in problems)

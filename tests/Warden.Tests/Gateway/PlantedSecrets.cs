@@ -29,7 +29,6 @@ internal sealed class PlantedSecrets
             ("github-token", "ghu_" + Random(36, Alnum)),
             ("github-token", "github_pat_" + Random(22, Alnum) + "_" + Random(59, Alnum)),
             ("gitlab-token", "glpat-" + Random(20, Alnum)),
-            ("warden-api-key", "wdn_" + Random(12, "abcdefghijklmnopqrstuvwxyz234567") + "_" + Random(43, Alnum)),
             ("slack-token", "xoxb-" + Random(12, "0123456789") + "-" + Random(13, "0123456789") + "-" + Random(24, Alnum)),
             ("slack-token", "xoxp-" + Random(12, "0123456789") + "-" + Random(12, "0123456789") + "-" + Random(32, Lower)),
             ("slack-webhook", WebhookPrefix + "T" + Random(10, Upper) + "/B" + Random(10, Upper) + "/" + Random(24, Alnum)),
@@ -45,6 +44,7 @@ internal sealed class PlantedSecrets
             ("secret-assignment", Random(24, Alnum)),
             ("url-password", Random(18, Alnum)),
             ("secret-assignment", Random(24, Alnum)),
+            ("warden-api-key", "wdn_" + Random(12, "abcdefghijklmnopqrstuvwxyz234567") + "_" + Random(43, Alnum)),
         ];
     }
 
@@ -96,6 +96,7 @@ internal sealed class PlantedSecrets
         .Append("database:\n  api_key: ").Append(V(15)).Append('\n')
         .Append("Authorization: Bearer ").Append(V(16)).Append('\n')
         .Append("the acme key is ").Append(V(17)).Append('\n')
+        .Append("WARDEN_KEY was ").Append(Values[^1].Value).Append(" in the CI log\n")
         .ToString();
 
     /// <summary>Secrets in JSON fields whose names say so, and a URL whose query carries a token (data accessed).</summary>
