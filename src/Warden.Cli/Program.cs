@@ -7,6 +7,7 @@ var root = new RootCommand("Warden: a self-hosted MCP gateway that authenticates
     ConfigCommand.Create(),
     AuditCommand.Create(),
     UsersCommand.Create(),
+    KeysCommand.Create(),
 };
 
 // Bad arguments exit 2 (after the usual error and usage text), so scripts can tell them from a failed check (1).

@@ -74,5 +74,19 @@ internal static class ServeCommand
             MCP Inspector:
               npx @modelcontextprotocol/inspector --cli {{endpoint}} --transport http --method tools/list
             """);
+        if (app.Services.GetRequiredService<AdminKeyBootstrap>().Issued is { } admin)
+        {
+            // Printed here once, never logged: it is stored only hashed, so this is the one chance to copy it.
+            Console.Out.WriteLine($$"""
+
+                Admin key (shown once, now; store it in a password manager):
+
+                  {{admin.Token}}
+
+                It opens the admin and audit API and /metrics, e.g.
+                  curl -H "Authorization: Bearer <admin key>" {{address.TrimEnd('/')}}/api/v1/audit
+                Lost it? `warden keys rotate-admin` makes a new one and revokes this one.
+                """);
+        }
     }
 }

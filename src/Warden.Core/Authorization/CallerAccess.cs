@@ -12,11 +12,17 @@ public sealed class CallerAccess
 {
     private readonly CompiledRole[] _roles;
     private readonly string[] _configured;
+    private readonly bool _rolesUnrestricted;
+    private readonly Glob[] _serverScope;
+    private readonly Glob[] _toolScope;
 
-    internal CallerAccess(IReadOnlyList<string> roles, bool unrestricted, bool admin, CompiledRole[] known, string[] configured)
+    internal CallerAccess(IReadOnlyList<string> roles, bool unrestricted, bool admin, CompiledRole[] known, string[] configured, IReadOnlyList<string>? serverScope = null, IReadOnlyList<string>? toolScope = null)
     {
         Roles = roles;
-        Unrestricted = unrestricted;
+        _rolesUnrestricted = unrestricted;
+        _serverScope = [.. (serverScope ?? []).Select(g => new Glob(g))];
+        _toolScope = [.. (toolScope ?? []).Select(g => new Glob(g))];
+        Unrestricted = unrestricted && _serverScope.Length == 0 && _toolScope.Length == 0;
         IsAdmin = admin;
         _roles = known;
         _configured = configured;
@@ -25,7 +31,7 @@ public sealed class CallerAccess
     /// <summary>Every role the caller holds (configured or not).</summary>
     public IReadOnlyList<string> Roles { get; }
 
-    /// <summary>True when nothing is filtered: no roles are configured, or the caller holds <c>admin</c>.</summary>
+    /// <summary>True when nothing is filtered: no roles are configured, or the caller holds <c>admin</c>, and the credential has no scope.</summary>
     public bool Unrestricted { get; }
 
     public bool IsAdmin { get; }
@@ -33,17 +39,33 @@ public sealed class CallerAccess
     /// <summary>Whether the caller may read the audit log (<c>admin</c>, or a role with <c>audit: read</c>).</summary>
     public bool CanReadAudit => IsAdmin || _roles.Any(r => r.Config.Audit == AuditAccess.Read);
 
-    public bool CanReachServer(string server) => Unrestricted || _roles.Any(r => r.Server(server).Allowed);
+    public bool CanReachServer(string server) => InScope(_serverScope, server) && (_rolesUnrestricted || _roles.Any(r => r.Server(server).Allowed));
 
     /// <summary>Decides a tool; <paramref name="readOnlyHint"/> is the upstream's annotation (false when absent).</summary>
     public AccessDecision Tool(string server, string tool, bool readOnlyHint) =>
-        Unrestricted ? Everything() : Union(r => r.Tool(server, tool, readOnlyHint), $"tool '{QualifiedName.Join(server, tool)}'");
+        OutOfScope(server, tool, $"tool '{QualifiedName.Join(server, tool)}'") ?? (_rolesUnrestricted ? Everything() : Union(r => r.Tool(server, tool, readOnlyHint), $"tool '{QualifiedName.Join(server, tool)}'"));
 
     public AccessDecision Prompt(string server, string prompt) =>
-        Unrestricted ? Everything() : Union(r => r.Prompt(server, prompt), $"prompt '{QualifiedName.Join(server, prompt)}'");
+        OutOfScope(server, null, $"prompt '{QualifiedName.Join(server, prompt)}'") ?? (_rolesUnrestricted ? Everything() : Union(r => r.Prompt(server, prompt), $"prompt '{QualifiedName.Join(server, prompt)}'"));
 
     public AccessDecision Resource(string server, string uri) =>
-        Unrestricted ? Everything() : Union(r => r.Resource(server, uri), $"resource '{uri}' of server '{server}'");
+        OutOfScope(server, null, $"resource '{uri}' of server '{server}'") ?? (_rolesUnrestricted ? Everything() : Union(r => r.Resource(server, uri), $"resource '{uri}' of server '{server}'"));
+
+    // An API key's scope narrows what its roles grant: a server (and, for tools, a tool name) outside it is refused
+    // whatever the roles say.
+    private AccessDecision? OutOfScope(string server, string? tool, string what)
+    {
+        if (!InScope(_serverScope, server))
+        {
+            return new(false, "key.scope.servers", $"the credential is limited to servers {string.Join(", ", _serverScope.Select(g => g.Pattern))}, so may not use {what}");
+        }
+
+        return tool is not null && !InScope(_toolScope, tool)
+            ? new(false, "key.scope.tools", $"the credential is limited to tools {string.Join(", ", _toolScope.Select(g => g.Pattern))}, so may not use {what}")
+            : null;
+    }
+
+    private static bool InScope(Glob[] scope, string name) => scope.Length == 0 || scope.Any(g => g.IsMatch(name));
 
     private AccessDecision Everything() => AccessDecision.Unrestricted(IsAdmin ? "the caller holds the built-in admin role" : "no roles are configured");
 

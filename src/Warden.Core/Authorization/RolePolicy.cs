@@ -51,7 +51,7 @@ public sealed class RolePolicy
         var roles = RolesOf(caller);
         var admin = roles.Any(r => string.Equals(r, AdminRole, StringComparison.OrdinalIgnoreCase));
         var known = roles.Select(r => _roles.GetValueOrDefault(r)).OfType<CompiledRole>().ToArray();
-        return new CallerAccess(roles, !Enabled || admin, admin, known, [.. _roles.Keys]);
+        return new CallerAccess(roles, !Enabled || admin, admin, known, [.. _roles.Keys], caller.ServerScope, caller.ToolScope);
     }
 
     /// <summary>The access of the roles alone (for <c>warden users endpoint</c>, where no credential exists).</summary>

@@ -82,7 +82,8 @@ public sealed partial class ConfigParser
                 case "telemetry": config = config with { Telemetry = ParseTelemetry(value, "telemetry") }; break;
                 case "roles": config = config with { Roles = ParseRoles(value, "roles") }; break;
                 case "users": config = config with { Users = ParseUsers(value, "users") }; break;
-                default: Unknown(key, keyNode, "listen, sessions, limits, audit, servers, telemetry, roles, users"); break;
+                case "auth": config = config with { Auth = ParseAuth(value, "auth") }; break;
+                default: Unknown(key, keyNode, "listen, sessions, limits, audit, servers, telemetry, auth, roles, users"); break;
             }
         }
 

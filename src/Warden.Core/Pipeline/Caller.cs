@@ -23,6 +23,18 @@ public sealed record Caller(string Subject, string? DisplayName, string AuthMeth
     /// <summary>Which credential authenticated the call: an API key id, an OAuth client id; never the secret itself.</summary>
     public string? CredentialId { get; init; }
 
+    /// <summary>
+    /// Server-name globs the credential is limited to (an API key's <c>--server</c>); empty: no limit beyond the roles.
+    /// Authorization admits a call only when the roles allow it and, if this is not empty, a glob here matches its server.
+    /// </summary>
+    public IReadOnlyList<string> ServerScope { get; init; } = [];
+
+    /// <summary>
+    /// Tool-name globs the credential is limited to (an API key's <c>--tool</c>, matched against the tool's name at its
+    /// server, unqualified); empty: no limit beyond the roles. Intersected with the roles like <see cref="ServerScope"/>.
+    /// </summary>
+    public IReadOnlyList<string> ToolScope { get; init; } = [];
+
     /// <summary>The caller as an audit record names it.</summary>
     public AuditUserIdentity ToAuditIdentity() => new()
     {

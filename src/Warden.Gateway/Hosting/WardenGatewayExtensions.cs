@@ -10,6 +10,7 @@ using Warden.Core.Audit;
 using Warden.Core.Audit.Privacy;
 using Warden.Core.Audit.Spool;
 using Warden.Core.Configuration;
+using Warden.Core.Identity;
 using Warden.Gateway.Api;
 using Warden.Gateway.Authorization;
 using Warden.Gateway.Logging;
@@ -22,6 +23,7 @@ using Warden.Gateway.Security.Authentication;
 using Warden.Gateway.Telemetry;
 using Warden.Gateway.Upstreams;
 using Warden.Storage.Sqlite;
+using Warden.Storage.Sqlite.Identity;
 
 namespace Warden.Gateway.Hosting;
 
@@ -54,6 +56,7 @@ public static class WardenGatewayExtensions
         services.AddSingleton<McpHttpHandler>();
         services.TryAddSingleton<ICallerIdentifier, CallerIdentifier>();
         services.AddSingleton<AuthAuditor>();
+        AddIdentity(services, config, dataDirectory);
         services.TryAddSingleton<IDecisionPoint, AllowAllDecisionPoint>();
         services.TryAddSingleton(sp => new AuditKeyStore(dataDirectory, AuditOrigin(config), sp.GetRequiredService<TimeProvider>(), sp.GetService<ILogger<AuditKeyStore>>()));
         // Personal fields are sealed per data subject; the master key sits beside the signing key (mode 0600).
@@ -91,6 +94,23 @@ public static class WardenGatewayExtensions
         return services;
     }
 
+    // API keys (and the admin key) in identity.db; the key authenticator is always registered, so a presented key is
+    // always checked, but it requires a credential from every caller only with auth.apiKeys: true.
+    private static void AddIdentity(IServiceCollection services, WardenConfig config, string dataDirectory)
+    {
+        services.TryAddSingleton(_ => IdentityKey.Load(config.Auth.IdentityKey, dataDirectory));
+        services.TryAddSingleton(_ => SqliteIdentityDatabase.OpenAsync(IdentityDatabasePath(dataDirectory)).GetAwaiter().GetResult());
+        services.TryAddSingleton<IApiKeyStore>(sp => new SqliteApiKeyStore(sp.GetRequiredService<SqliteIdentityDatabase>()));
+        services.TryAddSingleton(sp => new ApiKeyService(sp.GetRequiredService<IApiKeyStore>(), sp.GetRequiredService<IdentityKey>(), sp.GetRequiredService<TimeProvider>()));
+        services.TryAddSingleton(sp => new FailedAttemptLimiter(sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton<ICallerAuthenticator, ApiKeyAuthenticator>();
+        services.AddSingleton<AdminKeyBootstrap>();
+        services.AddSingleton<OperatorAccess>();
+    }
+
+    /// <summary>The identity database (API keys; later local users and upstream credentials) in the data directory.</summary>
+    public static string IdentityDatabasePath(string dataDirectory) => Path.Combine(dataDirectory, SqliteIdentityDatabase.FileName);
+
     /// <summary>The audit log's name in its checkpoints and the name of its signing key.</summary>
     public static string AuditOrigin(WardenConfig config) => config.Audit.Origin ?? $"warden/{Environment.MachineName.ToLowerInvariant()}";
 
@@ -108,6 +128,10 @@ public static class WardenGatewayExtensions
         app.Services.GetRequiredService<WardenMetrics>().ObserveAudit(audit);
         var telemetry = app.Services.GetRequiredService<TelemetryProviders>();
         app.UseMiddleware<HostOriginValidation>();
+        app.UseMiddleware<OperatorAccess>();
+
+        // The admin key is made on the first start (and printed by the caller from AdminKeyBootstrap.Issued).
+        app.Services.GetRequiredService<AdminKeyBootstrap>().EnsureAsync(CancellationToken.None).GetAwaiter().GetResult();
         var handler = app.Services.GetRequiredService<McpHttpHandler>();
         app.MapPost("/mcp", (HttpContext http) => handler.PostAsync(http, null));
         app.MapGet("/mcp", (HttpContext http) => handler.GetAsync(http, null));
@@ -119,16 +143,30 @@ public static class WardenGatewayExtensions
         app.MapGet(PersonalEndpoint.PathTemplate, (HttpContext http, string user) => handler.GetAsync(http, null, user));
         app.MapDelete(PersonalEndpoint.PathTemplate, (HttpContext http, string user) => handler.DeleteAsync(http, null, user));
         app.MapAuditApi();
+        app.MapKeysApi();
         if (telemetry.Prometheus is { } prometheus)
         {
-            // Like /readyz and /api/v1: for operators, reached through the loopback binding (and listen.allowedHosts).
+            // Like /api/v1: for operators only (OperatorAccess asks for an admin or metrics credential).
             app.MapGet("/metrics", () => Results.Text(prometheus.Scrape(), "text/plain; version=0.0.4; charset=utf-8"));
         }
 
         app.MapGet("/healthz", () => Results.Json(new JsonObject { ["status"] = "ok", ["version"] = WardenInfo.Version }));
-        app.MapGet("/readyz", (UpstreamRegistry upstreams, SessionStore sessions, WardenState current) =>
+        // Public, for load balancers and probes: the status and the audit log's state. Which servers exist, their last
+        // errors and the session count are for operators (an admin, auditor or metrics credential).
+        app.MapGet("/readyz", async (HttpContext http, UpstreamRegistry upstreams, SessionStore sessions, WardenState current, OperatorAccess access) =>
         {
             var health = upstreams.Health();
+            var status = health.All(h => h.Healthy) && audit.Unavailable is null && audit.Spooled == 0 ? "ready" : "degraded";
+            if (!await access.AdmitsAsync(http, AccessLevel.Metrics, AccessLevel.AuditRead).ConfigureAwait(false))
+            {
+                return Results.Json(new JsonObject
+                {
+                    ["status"] = status,
+                    ["audit"] = new JsonObject { ["writable"] = audit.Unavailable is null, ["spooled"] = audit.Spooled },
+                    ["details"] = "Send an admin, auditor or metrics credential for per-server health.",
+                });
+            }
+
             var servers = new JsonArray();
             foreach (var h in health)
             {
@@ -137,7 +175,7 @@ public static class WardenGatewayExtensions
 
             return Results.Json(new JsonObject
             {
-                ["status"] = health.All(h => h.Healthy) && audit.Unavailable is null && audit.Spooled == 0 ? "ready" : "degraded",
+                ["status"] = status,
                 ["sessions"] = sessions.Count,
                 ["servers"] = servers,
                 ["audit"] = new JsonObject { ["writable"] = audit.Unavailable is null, ["spooled"] = audit.Spooled, ["error"] = audit.Unavailable },

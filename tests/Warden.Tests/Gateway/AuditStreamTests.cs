@@ -17,7 +17,7 @@ public sealed class AuditStreamTests
     public async Task Stream_WithFilters_SendsOnlyMatchingRecordsAsTheAPIEncodesThem()
     {
         await using var warden = await WardenHost.StartAsync(Configs.StdioTestServer());
-        await using var stream = await SseStream.OpenAsync(warden.BaseUrl + "/api/v1/audit/stream?method=tools/call&tool=slow_*");
+        await using var stream = await SseStream.OpenAsync(warden.BaseUrl + "/api/v1/audit/stream?method=tools/call&tool=slow_*", bearer: warden.AdminKey);
         await using var client = await warden.ConnectAsync("/mcp/test");
 
         await client.CallToolAsync("test_simple_text");
@@ -26,7 +26,7 @@ public sealed class AuditStreamTests
         await client.CallToolAsync("slow_echo", new Dictionary<string, object?> { ["message"] = "second", ["delayMs"] = 0 });
 
         // Neither initialize nor the other tool's calls come through; each event is the record as GET /api/v1/audit/{id} has it.
-        using var http = new HttpClient();
+        using var http = warden.AdminHttp();
         foreach (var message in new[] { "first", "second" })
         {
             var next = await stream.NextEventAsync(Patience);
@@ -45,11 +45,11 @@ public sealed class AuditStreamTests
         await using var client = await warden.ConnectAsync("/mcp/test");
         await client.CallToolAsync("slow_echo", new Dictionary<string, object?> { ["message"] = "before-1", ["delayMs"] = 0 });
         await client.CallToolAsync("slow_echo", new Dictionary<string, object?> { ["message"] = "before-2", ["delayMs"] = 0 });
-        using var http = new HttpClient();
+        using var http = warden.AdminHttp();
         var records = JsonNode.Parse(await http.GetStringAsync(warden.BaseUrl + "/api/v1/audit?tool=slow_echo"))!["records"]!.AsArray();
         var firstSeq = records.Select(r => r!["seq"]!.GetValue<long>()).Min();
 
-        await using var stream = await SseStream.OpenAsync(warden.BaseUrl + "/api/v1/audit/stream?tool=slow_echo", lastEventId: firstSeq.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        await using var stream = await SseStream.OpenAsync(warden.BaseUrl + "/api/v1/audit/stream?tool=slow_echo", lastEventId: firstSeq.ToString(System.Globalization.CultureInfo.InvariantCulture), bearer: warden.AdminKey);
         var replayed = await stream.NextEventAsync(Patience);
         await client.CallToolAsync("slow_echo", new Dictionary<string, object?> { ["message"] = "after", ["delayMs"] = 0 });
         var live = await stream.NextEventAsync(Patience);
@@ -65,7 +65,7 @@ public sealed class AuditStreamTests
     public async Task Stream_BadParameter_Is400SayingWhy(string query, string expected)
     {
         await using var warden = await WardenHost.StartAsync(Configs.StdioTestServer());
-        using var http = new HttpClient();
+        using var http = warden.AdminHttp();
 
         var response = await http.GetAsync(warden.BaseUrl + "/api/v1/audit/stream" + query);
 

@@ -4,6 +4,7 @@ using ModelContextProtocol;
 using ModelContextProtocol.Protocol;
 using Warden.Core.Audit;
 using Warden.Core.Audit.Privacy;
+using Warden.Gateway.Security.Authentication;
 using Warden.Gateway.Upstreams;
 using Warden.Tests.Infrastructure;
 
@@ -50,8 +51,10 @@ public sealed class AuditTrailTests
         var read = Assert.Single(records, r => r.Input.Method == "resources/read");
         Assert.Contains(read.DataAccessed, d => d.Kind == "resource" && d.Value == "test://static-text");
 
-        // initialize is recorded too, first; seq and prev_hash chain them.
-        Assert.Equal("initialize", records[0].Input.Method);
+        // The admin key's creation on first start comes first; then initialize; seq and prev_hash chain them.
+        Assert.Equal(AuthEvents.KeyCreated, records[0].Input.Method);
+        Assert.Equal("admin", records[0].Input.Arguments!["kind"]!.GetValue<string>());
+        Assert.Equal("initialize", records[1].Input.Method);
         Assert.Equal(Enumerable.Range(1, records.Count).Select(i => (long)i), records.Select(r => r.Seq));
         Assert.Equal(records[^2].Hash, records[^1].PrevHash);
         Assert.Equal(AuditRecordEncoder.ComputeHash(records[^1]), records[^1].Hash);
@@ -138,7 +141,7 @@ public sealed class AuditTrailTests
         await using var warden = await WardenHost.StartAsync(Configs.StdioTestServer(), data);
         await using var client = await warden.ConnectAsync("/mcp/test");
         await client.CallToolAsync("slow_echo", new Dictionary<string, object?> { ["message"] = "find me", ["delayMs"] = 0 });
-        using var http = new HttpClient();
+        using var http = warden.AdminHttp();
 
         var page = System.Text.Json.Nodes.JsonNode.Parse(await http.GetStringAsync($"{warden.BaseUrl}/api/v1/audit?user=local&tool=slow_echo"))!;
 

@@ -44,6 +44,7 @@ internal sealed class PlantedSecrets
             ("secret-assignment", Random(24, Alnum)),
             ("url-password", Random(18, Alnum)),
             ("secret-assignment", Random(24, Alnum)),
+            ("warden-api-key", "wdn_" + Random(12, "abcdefghijklmnopqrstuvwxyz234567") + "_" + Random(43, Alnum)),
         ];
     }
 
@@ -95,6 +96,7 @@ internal sealed class PlantedSecrets
         .Append("database:\n  api_key: ").Append(V(15)).Append('\n')
         .Append("Authorization: Bearer ").Append(V(16)).Append('\n')
         .Append("the acme key is ").Append(V(17)).Append('\n')
+        .Append("WARDEN_KEY was ").Append(Values[^1].Value).Append(" in the CI log\n")
         .ToString();
 
     /// <summary>Secrets in JSON fields whose names say so, and a URL whose query carries a token (data accessed).</summary>

@@ -35,7 +35,7 @@ public sealed class RedactionTests
         string api, stream;
         try
         {
-            await using var live = await SseStream.OpenAsync(warden.BaseUrl + "/api/v1/audit/stream");
+            await using var live = await SseStream.OpenAsync(warden.BaseUrl + "/api/v1/audit/stream", bearer: warden.AdminKey);
             await using (var client = await warden.ConnectAsync("/mcp/test"))
             {
                 var arguments = new Dictionary<string, object?> { ["text"] = secrets.Text, ["fields"] = JsonSerializer.SerializeToElement(secrets.Fields) };
@@ -59,7 +59,7 @@ public sealed class RedactionTests
             }
 
             stream = live.Raw;
-            using var http = new HttpClient();
+            using var http = warden.AdminHttp();
             api = await http.GetStringAsync(warden.BaseUrl + "/api/v1/audit?limit=1000");
             var session = JsonNode.Parse(api)!["records"]!.AsArray().First(r => r!["input"]!["method"]!.GetValue<string>() == "tools/call")!["session_id"]!.GetValue<string>();
             AssertNowhere(secrets, "the session timeline", await http.GetStringAsync($"{warden.BaseUrl}/api/v1/audit/sessions/{session}/timeline"));

@@ -186,7 +186,7 @@ public sealed class SessionTests
 
     private static string Readyz(WardenHost warden)
     {
-        using var http = new HttpClient();
+        using var http = warden.AdminHttp();
         return http.GetStringAsync(warden.BaseUrl + "/readyz").GetAwaiter().GetResult();
     }
 }

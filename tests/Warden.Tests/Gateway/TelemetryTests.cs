@@ -131,7 +131,7 @@ public sealed class TelemetryTests
         await client.CallToolAsync("test_error_handling", new Dictionary<string, object?>());
         await Assert.ThrowsAsync<McpProtocolException>(() => client.CallToolAsync("echo_trace_context", new Dictionary<string, object?>()).AsTask());
 
-        using var http = new HttpClient();
+        using var http = warden.AdminHttp();
         using var response = await http.GetAsync(warden.BaseUrl + "/metrics");
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.StartsWith("text/plain", response.Content.Headers.ContentType!.MediaType);
@@ -180,7 +180,7 @@ public sealed class TelemetryTests
     public async Task Metrics_PrometheusOff_EndpointIsNotServed()
     {
         await using var warden = await WardenHost.StartAsync(Configs.StdioTestServer() + "\ntelemetry:\n  prometheus: false\n");
-        using var http = new HttpClient();
+        using var http = warden.AdminHttp();
         using var response = await http.GetAsync(warden.BaseUrl + "/metrics");
         Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
     }

@@ -5,7 +5,8 @@ namespace Warden.Tests.Infrastructure;
 /// <summary>Real MCP clients (the C# SDK) for tests.</summary>
 internal static class Clients
 {
-    public static Task<McpClient> ConnectAsync(string url, McpClientOptions? options = null)
+    /// <summary>Connects over Streamable HTTP; <paramref name="bearer"/> is sent as <c>Authorization: Bearer …</c> with every request.</summary>
+    public static Task<McpClient> ConnectAsync(string url, McpClientOptions? options = null, string? bearer = null)
     {
         options ??= new McpClientOptions();
         // Warden speaks the 2025-11-25 session era to this client; pinning skips the server/discover probe.
@@ -14,6 +15,7 @@ internal static class Clients
         {
             Endpoint = new Uri(url),
             TransportMode = HttpTransportMode.StreamableHttp,
+            AdditionalHeaders = bearer is null ? null : new Dictionary<string, string> { ["Authorization"] = "Bearer " + bearer },
         });
         return McpClient.CreateAsync(transport, options);
     }

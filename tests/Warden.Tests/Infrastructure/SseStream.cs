@@ -30,9 +30,14 @@ internal sealed class SseStream : IAsyncDisposable
     }
 
     /// <summary>Opens the stream and waits for its first comment (Warden writes it once the subscription exists).</summary>
-    public static async Task<SseStream> OpenAsync(string url, string? lastEventId = null)
+    public static async Task<SseStream> OpenAsync(string url, string? lastEventId = null, string? bearer = null)
     {
         var http = new HttpClient { Timeout = Timeout.InfiniteTimeSpan };
+        if (bearer is not null)
+        {
+            http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", bearer);
+        }
+
         using var request = new HttpRequestMessage(HttpMethod.Get, url);
         if (lastEventId is not null)
         {

@@ -13,14 +13,22 @@ namespace Warden.Tests.Infrastructure;
 /// <summary>A real Warden on Kestrel at 127.0.0.1:0, with its own data directory.</summary>
 internal sealed class WardenHost : IAsyncDisposable
 {
-    private readonly WebApplication _app;
+    // The admin key is printed (made) on a data directory's first start only; a restart on the same one reuses it.
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> AdminKeys = new(StringComparer.Ordinal);
 
-    private WardenHost(WebApplication app, string baseUrl, string dataDirectory)
+    private readonly WebApplication _app;
+    private int _disposed;
+
+    private WardenHost(WebApplication app, string baseUrl, string dataDirectory, string adminKey)
     {
         _app = app;
         BaseUrl = baseUrl;
         DataDirectory = dataDirectory;
+        AdminKey = adminKey;
     }
+
+    /// <summary>The admin key of this data directory (made on its first start), for the admin and audit API and /metrics.</summary>
+    public string AdminKey { get; }
 
     public string BaseUrl { get; }
 
@@ -58,7 +66,13 @@ internal sealed class WardenHost : IAsyncDisposable
         app.MapWardenGateway();
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        return new WardenHost(app, address.TrimEnd('/'), dataDirectory);
+        var adminKey = app.Services.GetRequiredService<AdminKeyBootstrap>().Issued?.Token is { } issued
+            ? AdminKeys[Path.GetFullPath(dataDirectory)] = issued
+            : AdminKeys.TryGetValue(Path.GetFullPath(dataDirectory), out var known)
+                ? known
+                : (await app.Services.GetRequiredService<Warden.Core.Identity.ApiKeyService>().RotateAdminAsync("test", CancellationToken.None)).Issued.Token;
+        AdminKeys[Path.GetFullPath(dataDirectory)] = adminKey;
+        return new WardenHost(app, address.TrimEnd('/'), dataDirectory, adminKey);
     }
 
     public static Task<WardenHost> StartAsync(string yaml, string? dataDirectory = null, TimeProvider? time = null, Action<IServiceCollection>? services = null, CapturedLogs? logs = null)
@@ -68,11 +82,25 @@ internal sealed class WardenHost : IAsyncDisposable
         return StartAsync(result.Config!, dataDirectory, time, services, logs);
     }
 
-    public Task<McpClient> ConnectAsync(string path = "/mcp", McpClientOptions? options = null) =>
-        Clients.ConnectAsync(BaseUrl + path, options);
+    /// <summary>An HTTP client that presents the admin key (for /api/v1/… and /metrics).</summary>
+    public HttpClient AdminHttp(TimeSpan? timeout = null)
+    {
+        var http = new HttpClient { Timeout = timeout ?? TimeSpan.FromSeconds(100) };
+        http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", AdminKey);
+        return http;
+    }
+
+    public Task<McpClient> ConnectAsync(string path = "/mcp", McpClientOptions? options = null, string? bearer = null) =>
+        Clients.ConnectAsync(BaseUrl + path, options, bearer);
 
     public async ValueTask DisposeAsync()
     {
+        // A test may stop Warden early (to read its files) and still be inside an await using.
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
+
         await _app.StopAsync();
         await _app.DisposeAsync();
     }

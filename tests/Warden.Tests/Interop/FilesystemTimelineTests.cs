@@ -33,7 +33,7 @@ public sealed class FilesystemTimelineTests : IDisposable
         Assert.Equal("first line\n2nd line\nthird line\n", await File.ReadAllTextAsync(notes));
 
         var session = await SessionOfAsync(warden, "edit_file");
-        using var http = new HttpClient();
+        using var http = warden.AdminHttp();
         var response = await http.GetAsync($"{warden.BaseUrl}/api/v1/audit/sessions/{Uri.EscapeDataString(session)}/timeline");
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         var timeline = JsonNode.Parse(await response.Content.ReadAsStringAsync())!;

@@ -191,7 +191,7 @@ public sealed class AuditQueryTests : IAsyncLifetime
             await client.CallToolAsync("slow_echo", new Dictionary<string, object?> { ["message"] = "find me", ["delayMs"] = 0 });
         }
 
-        using var http = new HttpClient();
+        using var http = warden.AdminHttp();
         var body = JsonNode.Parse(await http.GetStringAsync(warden.BaseUrl + "/api/v1/audit?server=test&tool=slow_echo"))!;
         var record = Assert.Single(body["records"]!.AsArray())!;
         Assert.Equal("find me", record["input"]!["arguments"]!["message"]!.GetValue<string>());

@@ -31,6 +31,7 @@ internal static class BuiltInRules
         new("aws-secret-access-key", @"(?i:secret_?(?:access_?)?key)" + KeyQuote + @"[ \t]*[:=][ \t]*(?:\\?[""'])?(?<s>[A-Za-z0-9/+]{40})(?:[^A-Za-z0-9/+=]|$)"),
         new("github-token", @"\b(?:gh[pousr]_[A-Za-z0-9]{36,251}|github_pat_[A-Za-z0-9_]{22,244})\b"),
         new("gitlab-token", @"\bgl(?:pat|dt|rt|ptt)-[A-Za-z0-9_\-]{20,}"),
+        new("warden-api-key", @"\bwdn_[a-z2-7]{12}_[A-Za-z0-9]{43}\b"),
         new("slack-webhook", @"https://hooks\.slack\.com/(?:services|workflows|triggers)/[A-Za-z0-9_/+\-]+"),
         new("slack-token", @"\bxox[abprse]-[A-Za-z0-9\-]{10,}"),
         new("jwt", @"\beyJ[A-Za-z0-9_\-]{2,}\.eyJ[A-Za-z0-9_\-]{2,}\.[A-Za-z0-9_\-]*"),
@@ -56,7 +57,7 @@ internal static class BuiltInRules
     public static string[] TriggerWords { get; } =
     [
         "-----BEGIN", "AKIA", "ASIA", "ABIA", "ACCA", "A3T", "secret", "ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_",
-        "glpat-", "gldt-", "glrt-", "glptt-", "xox", "eyJ", "bearer", "://", "pwd", "pass", "token", "apikey", "api_key",
+        "glpat-", "gldt-", "glrt-", "glptt-", "wdn_", "xox", "eyJ", "bearer", "://", "pwd", "pass", "token", "apikey", "api_key",
         "api-key", "accesskey", "access_key", "access-key", "privatekey", "private_key", "private-key", "authkey", "auth_key",
         "auth-key", "credential",
     ];

@@ -21,6 +21,12 @@ public static class AuthChallenge
 
     public static Task WriteAsync(HttpContext http, AuthenticationResult result, string? publicUrl)
     {
+        if (result.Status == AuthenticationStatus.Throttled)
+        {
+            http.Response.Headers.RetryAfter = result.RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            return McpHttpHandler.ErrorAsync(http, StatusCodes.Status429TooManyRequests, JsonRpcErrors.InvalidRequest, result.Description ?? "Too many requests.");
+        }
+
         var forbidden = result.Status == AuthenticationStatus.Forbidden;
         var challenge = $"Bearer resource_metadata=\"{MetadataUrl(http.Request, publicUrl, http.Request.Path.Value ?? "/")}\"";
         if (result.Error is { Length: > 0 } error)

@@ -16,6 +16,9 @@ public enum AuthenticationStatus
 
     /// <summary>The credential is valid but lacks what the request needs: 403 <c>insufficient_scope</c>.</summary>
     Forbidden,
+
+    /// <summary>Too many refused credentials from this client: 429 with <c>Retry-After</c>; the credential was not checked.</summary>
+    Throttled,
 }
 
 /// <summary>
@@ -23,7 +26,7 @@ public enum AuthenticationStatus
 /// <c>WWW-Authenticate</c> challenge (RFC 6750 §3.1); <see cref="Description"/> tells the user what to do and never
 /// contains the credential.
 /// </summary>
-public readonly record struct AuthenticationResult(AuthenticationStatus Status, Caller? Caller, string? Error, string? Description, string? Scope = null)
+public readonly record struct AuthenticationResult(AuthenticationStatus Status, Caller? Caller, string? Error, string? Description, string? Scope = null, TimeSpan? RetryAfter = null)
 {
     public static AuthenticationResult NoCredential { get; } = new(AuthenticationStatus.NoCredential, null, null, null);
 
@@ -32,4 +35,9 @@ public readonly record struct AuthenticationResult(AuthenticationStatus Status, 
     public static AuthenticationResult Fail(string description, string error = "invalid_token") => new(AuthenticationStatus.Failed, null, error, description);
 
     public static AuthenticationResult Forbid(string description, string? scope = null) => new(AuthenticationStatus.Forbidden, null, "insufficient_scope", description, scope);
+
+    public static AuthenticationResult Throttle(TimeSpan retryAfter, string description) => new(AuthenticationStatus.Throttled, null, null, description, null, retryAfter);
+
+    /// <summary>Whole seconds to put in <c>Retry-After</c> (at least 1).</summary>
+    public int RetryAfterSeconds => Math.Max(1, (int)Math.Ceiling((RetryAfter ?? TimeSpan.Zero).TotalSeconds));
 }

@@ -4,24 +4,19 @@ using Warden.Core.Pipeline;
 namespace Warden.Gateway.Security.Authentication;
 
 /// <summary>
-/// Asks the registered authenticators in order; the first that recognises the request's credential decides. With no
-/// authenticator registered (no <c>auth</c> section: the embedded default, loopback only) every caller is
-/// <see cref="Caller.LocalUser"/>; otherwise a request no authenticator recognises is refused with 401.
+/// Asks the registered authenticators in order; the first that recognises the request's credential decides. When no
+/// registered authenticator requires a credential (<see cref="ICallerAuthenticator.RequiresCredential"/>; the embedded
+/// default, loopback only) a request without one is <see cref="Caller.LocalUser"/>; otherwise it is refused with 401.
 /// </summary>
 public sealed class CallerIdentifier(IEnumerable<ICallerAuthenticator> authenticators) : ICallerIdentifier
 {
     private readonly ICallerAuthenticator[] authenticators = authenticators.ToArray();
 
     /// <summary>True when callers must present a credential.</summary>
-    public bool Required => authenticators.Length > 0;
+    public bool Required => authenticators.Any(a => a.RequiresCredential);
 
     public async ValueTask<AuthenticationResult> IdentifyAsync(HttpContext context, CancellationToken cancellationToken)
     {
-        if (authenticators.Length == 0)
-        {
-            return AuthenticationResult.Success(Caller.LocalUser);
-        }
-
         foreach (var authenticator in authenticators)
         {
             var result = await authenticator.AuthenticateAsync(context, cancellationToken).ConfigureAwait(false);
@@ -29,6 +24,11 @@ public sealed class CallerIdentifier(IEnumerable<ICallerAuthenticator> authentic
             {
                 return result;
             }
+        }
+
+        if (!Required)
+        {
+            return AuthenticationResult.Success(Caller.LocalUser);
         }
 
         return AuthenticationResult.Fail("Authentication required: send an access token or Warden API key as 'Authorization: Bearer …'.", error: "");

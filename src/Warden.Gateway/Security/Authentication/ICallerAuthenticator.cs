@@ -10,4 +10,11 @@ namespace Warden.Gateway.Security.Authentication;
 public interface ICallerAuthenticator
 {
     ValueTask<AuthenticationResult> AuthenticateAsync(HttpContext context, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// True when, with this authenticator registered, every caller must present a credential. An authenticator that
+    /// only honours credentials when they are presented (API keys on the loopback default) answers false, so callers
+    /// without one stay the local user.
+    /// </summary>
+    bool RequiresCredential => true;
 }

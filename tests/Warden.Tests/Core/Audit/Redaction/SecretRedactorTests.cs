@@ -16,6 +16,7 @@ public sealed class SecretRedactorTests
     [InlineData("github-token", "oauth " + Secrets.GitHubOAuth + " app " + Secrets.GitHubApp + " user " + Secrets.GitHubUser, "oauth [REDACTED:github-token] app [REDACTED:github-token] user [REDACTED:github-token]")]
     [InlineData("github-token", "fine-grained: " + Secrets.GitHubFineGrained, "fine-grained: [REDACTED:github-token]")]
     [InlineData("gitlab-token", "PRIVATE-TOKEN header was " + Secrets.GitLab + ".", "PRIVATE-TOKEN header was [REDACTED:gitlab-token].")]
+    [InlineData("warden-api-key", "WARDEN_KEY was " + Secrets.WardenKey + " in the CI log", "WARDEN_KEY was [REDACTED:warden-api-key] in the CI log")]
     [InlineData("slack-token", "bot: " + Secrets.SlackBot, "bot: [REDACTED:slack-token]")]
     [InlineData("slack-webhook", "post to " + Secrets.SlackWebhook + " now", "post to [REDACTED:slack-webhook] now")]
     [InlineData("jwt", "cookie session=" + Secrets.Jwt + "; Path=/", "cookie session=[REDACTED:jwt]; Path=/")]

@@ -11,6 +11,7 @@ internal static class Secrets
     public const string GitHubApp = "ghs_lqsajAIxNKu8iS2G8NPRVdD53X83RZJzzzzg";
     public const string GitHubFineGrained = "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";
     public const string GitLab = "glpat-9wCZ7Uw9xfogoEmvnEN5";
+    public const string WardenKey = "wdn_k2f7qaz3mx4b_Q8v1xT3bK9wLmN2pR5sY7uZ0cA4dE6fG8hJ1kM3nP5q";
     public const string SlackBot = "xoxb-907511637265-1676122202972-N0MEQ7wjJJibaZUPgHV7iB3m";
     public const string SlackWebhook = "https://hooks.slack.com/services/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";
     public const string Jwt = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiJ3YXJkZW4tdGVzdCIsImlhdCI6MTcwMDAwMDAwMH0.Q2x2Y1RrT3pXc1hyM0ZmZ2hpSmtMbU5vUHFSc1R1Vnc";

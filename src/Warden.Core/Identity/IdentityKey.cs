@@ -1,0 +1,105 @@
+using System.Security.Cryptography;
+using System.Text;
+using Warden.Core.Audit;
+
+namespace Warden.Core.Identity;
+
+/// <summary>
+/// The secret kept outside the identity database: API keys are stored as HMAC-SHA-256 under a key derived from it
+/// (HKDF, one label per use, so later identity data such as upstream credentials gets keys of its own). It lives in
+/// <c>identity.key</c> in the data directory (mode 0600), or comes from <c>auth.identityKey</c> (base64 of 32 bytes)
+/// so that replicas sharing a database share it. Whoever can write the database but not read this key cannot mint
+/// a working key (an admin key, say) by inserting a row, and a copy of the database alone confirms no key.
+/// </summary>
+public sealed class IdentityKey : IDisposable
+{
+    /// <summary>The key's file name in the data directory.</summary>
+    public const string FileName = "identity.key";
+
+    private const string Header = "warden-identity-key-v1 ";
+    private readonly byte[] _apiKeyHashKey;
+
+    private IdentityKey(ReadOnlySpan<byte> master) =>
+        _apiKeyHashKey = HKDF.DeriveKey(HashAlgorithmName.SHA256, master.ToArray(), 32, [], "warden api key hash v1"u8.ToArray());
+
+    /// <summary>A key from <c>auth.identityKey</c> (base64 of 32 bytes), or the file in <paramref name="dataDirectory"/>, made on first use.</summary>
+    public static IdentityKey Load(string? configured, string dataDirectory)
+    {
+        if (configured is { Length: > 0 })
+        {
+            var bytes = new byte[32];
+            return Convert.TryFromBase64String(configured, bytes, out var written) && written == 32
+                ? new IdentityKey(bytes)
+                : throw new InvalidOperationException("auth.identityKey must be base64 of 32 random bytes (e.g. `openssl rand -base64 32`).");
+        }
+
+        return LoadOrCreate(dataDirectory);
+    }
+
+    /// <summary>A key held in memory only (tests).</summary>
+    public static IdentityKey FromBytes(ReadOnlySpan<byte> master) =>
+        master.Length == 32 ? new IdentityKey(master) : throw new ArgumentException("An identity key is 32 bytes.", nameof(master));
+
+    private static IdentityKey LoadOrCreate(string directory)
+    {
+        var path = Path.Combine(Path.GetFullPath(directory), FileName);
+        if (!File.Exists(path))
+        {
+            OwnerOnlyFile.EnsureDirectory(Path.GetDirectoryName(path)!);
+            var master = RandomNumberGenerator.GetBytes(32);
+            try
+            {
+                using var stream = OwnerOnlyFile.CreateNew(path);
+                stream.Write(Encoding.ASCII.GetBytes(Header + Convert.ToBase64String(master) + "\n"));
+                stream.Flush(flushToDisk: true);
+                return new IdentityKey(master);
+            }
+            catch (IOException) when (File.Exists(path))
+            {
+                // Another process (serve, or a `warden keys` command) made it first: everyone must use that one.
+            }
+            finally
+            {
+                CryptographicOperations.ZeroMemory(master);
+            }
+        }
+
+        if (OwnerOnlyFile.SharedMode(path) is { } mode)
+        {
+            throw new InvalidOperationException(
+                $"The identity key '{path}' is accessible by other users (mode {mode}); with it and the identity database anyone could check guessed API keys. "
+                + $"Restrict it with `chmod 600 '{path}'`.");
+        }
+
+        var text = File.ReadAllText(path).Trim();
+        var key = new byte[32];
+        if (!text.StartsWith(Header, StringComparison.Ordinal) || !Convert.TryFromBase64String(text[Header.Length..], key, out var written) || written != 32)
+        {
+            throw new InvalidOperationException(
+                $"The identity key '{path}' is not a valid key file. Restore it from backup; without it no API key (the admin key included) can be checked, "
+                + "and every key must be made again (`warden keys rotate-admin`, then `warden keys create`).");
+        }
+
+        try
+        {
+            return new IdentityKey(key);
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(key);
+        }
+    }
+
+    /// <summary>The stored form of an API key: HMAC-SHA-256 of its UTF-8 bytes.</summary>
+    public byte[] HashApiKey(string token) => HMACSHA256.HashData(_apiKeyHashKey, Encoding.UTF8.GetBytes(token));
+
+    /// <summary>True when <paramref name="token"/> hashes to <paramref name="stored"/>, compared in constant time.</summary>
+    public bool ApiKeyMatches(string token, byte[] stored)
+    {
+        Span<byte> hash = stackalloc byte[32];
+        HMACSHA256.HashData(_apiKeyHashKey, Encoding.UTF8.GetBytes(token), hash);
+        return CryptographicOperations.FixedTimeEquals(hash, stored);
+    }
+
+    public void Dispose() => CryptographicOperations.ZeroMemory(_apiKeyHashKey);
+}
