@@ -51,6 +51,7 @@ public static class WardenGatewayExtensions
         services.AddSingleton<McpHttpHandler>();
         services.TryAddSingleton<ICallerIdentifier, CallerIdentifier>();
         services.AddSingleton<AuthAuditor>();
+        services.AddWardenResourceServer(config);
         services.TryAddSingleton<IDecisionPoint, AllowAllDecisionPoint>();
         services.TryAddSingleton(sp => new AuditKeyStore(dataDirectory, AuditOrigin(config), sp.GetRequiredService<TimeProvider>(), sp.GetService<ILogger<AuditKeyStore>>()));
         // Personal fields are sealed per data subject; the master key sits beside the signing key (mode 0600).
@@ -113,6 +114,7 @@ public static class WardenGatewayExtensions
         app.MapGet("/mcp/{server}", (HttpContext http, string server) => handler.GetAsync(http, server));
         app.MapDelete("/mcp/{server}", (HttpContext http, string server) => handler.DeleteAsync(http, server));
         app.MapAuditApi();
+        app.MapProtectedResourceMetadata();
         if (telemetry.Prometheus is { } prometheus)
         {
             // Like /readyz and /api/v1: for operators, reached through the loopback binding (and listen.allowedHosts).

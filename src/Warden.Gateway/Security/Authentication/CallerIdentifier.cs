@@ -6,9 +6,10 @@ namespace Warden.Gateway.Security.Authentication;
 /// <summary>
 /// Asks the registered authenticators in order; the first that recognises the request's credential decides. With no
 /// authenticator registered (no <c>auth</c> section: the embedded default, loopback only) every caller is
-/// <see cref="Caller.LocalUser"/>; otherwise a request no authenticator recognises is refused with 401.
+/// <see cref="Caller.LocalUser"/>; otherwise a request no authenticator recognises is refused with 401. A credential an
+/// authenticator refused is recorded in the audit log (throttled per client address, see <see cref="CredentialRefusals"/>).
 /// </summary>
-public sealed class CallerIdentifier(IEnumerable<ICallerAuthenticator> authenticators) : ICallerIdentifier
+public sealed class CallerIdentifier(IEnumerable<ICallerAuthenticator> authenticators, CredentialRefusals? refusals = null) : ICallerIdentifier
 {
     private readonly ICallerAuthenticator[] authenticators = authenticators.ToArray();
 
@@ -27,6 +28,11 @@ public sealed class CallerIdentifier(IEnumerable<ICallerAuthenticator> authentic
             var result = await authenticator.AuthenticateAsync(context, cancellationToken).ConfigureAwait(false);
             if (result.Status != AuthenticationStatus.NoCredential)
             {
+                if (result.Status is AuthenticationStatus.Failed or AuthenticationStatus.Forbidden && refusals is not null)
+                {
+                    await refusals.RecordAsync(context, result, cancellationToken).ConfigureAwait(false);
+                }
+
                 return result;
             }
         }
