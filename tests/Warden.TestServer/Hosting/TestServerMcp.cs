@@ -42,6 +42,7 @@ public static class TestServerMcp
             .WithTools<FaultTools>()
             .WithTools<RoundTripTools>()
             .WithTools<TraceContextTools>()
+            .WithTools<HeaderTools>()
             .WithTools<ChangeTools>()
             .WithTools<SecretTools>()
             .WithPrompts<ConformancePrompts>()

@@ -23,6 +23,8 @@ public sealed partial class OidcKeySource : IDisposable
     private DateTimeOffset _lastForced = DateTimeOffset.MinValue;
     private int _issuerWarned;
 
+    static OidcKeySource() => UseBlockingRefresh();
+
     public OidcKeySource(OidcConfig config, TimeProvider time, ILogger<OidcKeySource> logger)
     {
         _issuer = config.Issuer;
@@ -30,7 +32,7 @@ public sealed partial class OidcKeySource : IDisposable
         _logger = logger;
         _forcedInterval = config.KeyRefreshInterval;
         Address = config.DiscoveryUrl ?? config.Issuer.TrimEnd('/') + "/.well-known/openid-configuration";
-        _http = new HttpClient { Timeout = TimeSpan.FromSeconds(15) };
+        _http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
         var documents = new HttpDocumentRetriever(_http) { RequireHttps = Address.StartsWith("https:", StringComparison.OrdinalIgnoreCase) };
         _manager = new ConfigurationManager<OpenIdConnectConfiguration>(Address, new OpenIdConnectConfigurationRetriever(), documents)
         {
@@ -75,6 +77,14 @@ public sealed partial class OidcKeySource : IDisposable
         _manager.RequestRefresh();
         return await CurrentAsync(cancellationToken).ConfigureAwait(false);
     }
+
+    /// <summary>
+    /// Makes a requested refresh happen within the next <c>GetConfigurationAsync</c> call instead of in the background
+    /// (the library's default since 8.x): a token signed with a key the IdP has just rotated in must be accepted on its
+    /// first use, not on a retry after a background fetch. Set before any configuration manager reads it (the library
+    /// caches the switch), so it is called when the services are registered.
+    /// </summary>
+    public static void UseBlockingRefresh() => AppContext.SetSwitch("Switch.Microsoft.IdentityModel.UpdateConfigAsBlocking", true);
 
     public void Dispose() => _http.Dispose();
 

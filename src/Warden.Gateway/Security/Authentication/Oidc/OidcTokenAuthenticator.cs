@@ -64,6 +64,12 @@ public sealed partial class OidcTokenAuthenticator(
             return Refused($"The access token is signed with '{header.Alg ?? "(no algorithm)"}'; Warden accepts only {string.Join(", ", oidc.Algorithms)} from {oidc.Issuer}.", fingerprint);
         }
 
+        // Another issuer's token is refused before any key is looked up, so it cannot make Warden fetch the IdP's keys again.
+        if (header.Issuer != oidc.Issuer)
+        {
+            return Refused($"The access token was issued by '{Clip(header.Issuer)}'; Warden accepts tokens from {oidc.Issuer} only.", fingerprint);
+        }
+
         OpenIdConnectConfiguration configuration;
         try
         {
