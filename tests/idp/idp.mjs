@@ -150,7 +150,8 @@ function create() {
       groups: ["groups"],
       roles: ["roles"],
     },
-    scopes: ["openid", "offline_access", "profile", "email", "groups", "roles"],
+    // The resource scopes are listed too: clients that register dynamically name the scopes they will ask for.
+    scopes: [...new Set(["openid", "offline_access", "profile", "email", "groups", "roles", ...resourceScopes.split(" ")])],
     interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
     features: {
       devInteractions: { enabled: false },
