@@ -89,6 +89,7 @@ public sealed partial class ConfigParser
 
         CheckDataClasses(config);
         CheckRoles(config);
+        CheckAuth(config);
         return config;
     }
 

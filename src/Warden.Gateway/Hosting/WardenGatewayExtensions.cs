@@ -57,6 +57,7 @@ public static class WardenGatewayExtensions
         services.TryAddSingleton<ICallerIdentifier, CallerIdentifier>();
         services.AddSingleton<AuthAuditor>();
         AddIdentity(services, config, dataDirectory);
+        services.AddWardenResourceServer(config);
         services.TryAddSingleton<IDecisionPoint, AllowAllDecisionPoint>();
         services.TryAddSingleton(sp => new AuditKeyStore(dataDirectory, AuditOrigin(config), sp.GetRequiredService<TimeProvider>(), sp.GetService<ILogger<AuditKeyStore>>()));
         // Personal fields are sealed per data subject; the master key sits beside the signing key (mode 0600).
@@ -144,6 +145,7 @@ public static class WardenGatewayExtensions
         app.MapDelete(PersonalEndpoint.PathTemplate, (HttpContext http, string user) => handler.DeleteAsync(http, null, user));
         app.MapAuditApi();
         app.MapKeysApi();
+        app.MapProtectedResourceMetadata();
         if (telemetry.Prometheus is { } prometheus)
         {
             // Like /api/v1: for operators only (OperatorAccess asks for an admin or metrics credential).

@@ -42,6 +42,7 @@ internal static partial class HttpHost
             .AddTestServerPrimitives(options);
 
         var app = builder.Build();
+        app.Use(RequestLog.ObserveAsync);
         app.MapMcp("/mcp");
         app.MapGet("/health", () => "ok");
 

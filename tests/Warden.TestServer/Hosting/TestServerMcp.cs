@@ -43,6 +43,7 @@ public static class TestServerMcp
             .WithTools<RoundTripTools>()
             .WithTools<TraceContextTools>()
             .WithTools<ArgumentTools>()
+            .WithTools<HeaderTools>()
             .WithTools<ChangeTools>()
             .WithTools<SecretTools>()
             .WithPrompts<ConformancePrompts>()

@@ -20,6 +20,20 @@ internal static class Clients
         return McpClient.CreateAsync(transport, options);
     }
 
+    /// <summary>Connects with an access token sent as <c>Authorization: Bearer</c> on every request.</summary>
+    public static Task<McpClient> ConnectWithTokenAsync(string url, string token, McpClientOptions? options = null)
+    {
+        options ??= new McpClientOptions();
+        options.ProtocolVersion ??= "2025-11-25";
+        var transport = new HttpClientTransport(new HttpClientTransportOptions
+        {
+            Endpoint = new Uri(url),
+            TransportMode = HttpTransportMode.StreamableHttp,
+            AdditionalHeaders = new Dictionary<string, string> { ["Authorization"] = "Bearer " + token },
+        });
+        return McpClient.CreateAsync(transport, options);
+    }
+
     public static Task<McpClient> ConnectStdioAsync(string command, IList<string> args, McpClientOptions? options = null)
     {
         options ??= new McpClientOptions();

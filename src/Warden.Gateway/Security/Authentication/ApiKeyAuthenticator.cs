@@ -77,7 +77,7 @@ public sealed partial class ApiKeyAuthenticator(
         }
 
         await RecordRefusalAsync(context, check, reason, throttledNow, cancellationToken).ConfigureAwait(false);
-        return AuthenticationResult.Fail(description);
+        return AuthenticationResult.Fail(description) with { Recorded = true };
     }
 
     /// <summary>The caller a valid key stands for, with the key's server and tool scope.</summary>

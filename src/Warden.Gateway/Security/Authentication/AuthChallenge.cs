@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
 using Warden.Gateway.Upstreams;
 using Warden.Gateway.Mcp;
 
@@ -19,6 +20,11 @@ public static class AuthChallenge
     public static string BaseUrl(HttpRequest request, string? publicUrl) =>
         publicUrl is { Length: > 0 } configured ? configured.TrimEnd('/') : $"{request.Scheme}://{request.Host}{request.PathBase}";
 
+    /// <summary>
+    /// Writes the challenge. The metadata URL is the endpoint's own (the well-known path inserted before the endpoint's
+    /// path in its resource URI, RFC 9728 §3.1), so it resolves to the document naming the very resource the token must
+    /// be bound to. Without an explicit scope the challenge names the scopes every token needs, so a client asks for them.
+    /// </summary>
     public static Task WriteAsync(HttpContext http, AuthenticationResult result, string? publicUrl)
     {
         if (result.Status == AuthenticationStatus.Throttled)
@@ -28,7 +34,16 @@ public static class AuthChallenge
         }
 
         var forbidden = result.Status == AuthenticationStatus.Forbidden;
-        var challenge = $"Bearer resource_metadata=\"{MetadataUrl(http.Request, publicUrl, http.Request.Path.Value ?? "/")}\"";
+        var resources = http.RequestServices?.GetService<ProtectedResource>();
+        var metadata = resources is not null
+            ? ProtectedResource.MetadataUrl(resources.For(http.Request.Path))
+            : MetadataUrl(http.Request, publicUrl, http.Request.Path.Value ?? "/");
+        var challenge = $"Bearer resource_metadata=\"{metadata}\"";
+        if (result.Scope is null && http.RequestServices?.GetServices<IAuthorizationServerSource>().SelectMany(s => s.Scopes).Distinct(StringComparer.Ordinal).ToList() is { Count: > 0 } scopes)
+        {
+            result = result with { Scope = string.Join(' ', scopes) };
+        }
+
         if (result.Error is { Length: > 0 } error)
         {
             challenge += $", error=\"{error}\"";

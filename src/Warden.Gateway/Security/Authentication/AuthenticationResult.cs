@@ -28,6 +28,15 @@ public enum AuthenticationStatus
 /// </summary>
 public readonly record struct AuthenticationResult(AuthenticationStatus Status, Caller? Caller, string? Error, string? Description, string? Scope = null, TimeSpan? RetryAfter = null)
 {
+    /// <summary>The kind of credential the result is about (an <see cref="AuthMethods"/> value), for the audit record of a refusal.</summary>
+    public string? Method { get; init; }
+
+    /// <summary>A short, non-reversible fingerprint of the refused credential (never the credential), to tie repeated refusals together.</summary>
+    public string? CredentialFingerprint { get; init; }
+
+    /// <summary>True when the authenticator already wrote the refusal's audit record (so the identifier does not write a second).</summary>
+    public bool Recorded { get; init; }
+
     public static AuthenticationResult NoCredential { get; } = new(AuthenticationStatus.NoCredential, null, null, null);
 
     public static AuthenticationResult Success(Caller caller) => new(AuthenticationStatus.Succeeded, caller, null, null);

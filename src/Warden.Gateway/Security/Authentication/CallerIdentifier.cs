@@ -7,8 +7,10 @@ namespace Warden.Gateway.Security.Authentication;
 /// Asks the registered authenticators in order; the first that recognises the request's credential decides. When no
 /// registered authenticator requires a credential (<see cref="ICallerAuthenticator.RequiresCredential"/>; the embedded
 /// default, loopback only) a request without one is <see cref="Caller.LocalUser"/>; otherwise it is refused with 401.
+/// A credential an authenticator refused is recorded in the audit log (throttled per client address, see
+/// <see cref="CredentialRefusals"/>) unless the authenticator recorded it itself (API keys, with their brute-force limit).
 /// </summary>
-public sealed class CallerIdentifier(IEnumerable<ICallerAuthenticator> authenticators) : ICallerIdentifier
+public sealed class CallerIdentifier(IEnumerable<ICallerAuthenticator> authenticators, CredentialRefusals? refusals = null) : ICallerIdentifier
 {
     private readonly ICallerAuthenticator[] authenticators = authenticators.ToArray();
 
@@ -22,6 +24,11 @@ public sealed class CallerIdentifier(IEnumerable<ICallerAuthenticator> authentic
             var result = await authenticator.AuthenticateAsync(context, cancellationToken).ConfigureAwait(false);
             if (result.Status != AuthenticationStatus.NoCredential)
             {
+                if (result.Status is AuthenticationStatus.Failed or AuthenticationStatus.Forbidden && !result.Recorded && refusals is not null)
+                {
+                    await refusals.RecordAsync(context, result, cancellationToken).ConfigureAwait(false);
+                }
+
                 return result;
             }
         }

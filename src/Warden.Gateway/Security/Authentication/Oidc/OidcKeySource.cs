@@ -1,0 +1,96 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.IdentityModel.Protocols;
+using Microsoft.IdentityModel.Protocols.OpenIdConnect;
+using Warden.Core.Configuration;
+
+namespace Warden.Gateway.Security.Authentication.Oidc;
+
+/// <summary>
+/// The IdP's discovery document and signing keys, fetched through a <see cref="ConfigurationManager{T}"/>: cached,
+/// fetched again every <c>metadataRefreshInterval</c>, and on demand when a token names a key Warden has not seen,
+/// at most once per <c>keyRefreshInterval</c> (so a flood of tokens with made-up key ids cannot hammer the IdP). When
+/// the IdP cannot be reached the last document fetched stays in force: tokens signed with known keys keep working.
+/// </summary>
+public sealed partial class OidcKeySource : IDisposable
+{
+    private readonly ConfigurationManager<OpenIdConnectConfiguration> _manager;
+    private readonly HttpClient _http;
+    private readonly TimeProvider _time;
+    private readonly TimeSpan _forcedInterval;
+    private readonly string _issuer;
+    private readonly ILogger _logger;
+    private readonly Lock _gate = new();
+    private DateTimeOffset _lastForced = DateTimeOffset.MinValue;
+    private int _issuerWarned;
+
+    static OidcKeySource() => UseBlockingRefresh();
+
+    public OidcKeySource(OidcConfig config, TimeProvider time, ILogger<OidcKeySource> logger)
+    {
+        _issuer = config.Issuer;
+        _time = time;
+        _logger = logger;
+        _forcedInterval = config.KeyRefreshInterval;
+        Address = config.DiscoveryUrl ?? config.Issuer.TrimEnd('/') + "/.well-known/openid-configuration";
+        _http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
+        var documents = new HttpDocumentRetriever(_http) { RequireHttps = Address.StartsWith("https:", StringComparison.OrdinalIgnoreCase) };
+        _manager = new ConfigurationManager<OpenIdConnectConfiguration>(Address, new OpenIdConnectConfigurationRetriever(), documents)
+        {
+            AutomaticRefreshInterval = config.MetadataRefreshInterval,
+            RefreshInterval = config.KeyRefreshInterval,
+        };
+    }
+
+    /// <summary>The discovery document's URL.</summary>
+    public string Address { get; }
+
+    /// <summary>The configuration in force (the last one fetched); throws <see cref="InvalidOperationException"/> when none was ever fetched.</summary>
+    public async Task<OpenIdConnectConfiguration> CurrentAsync(CancellationToken cancellationToken)
+    {
+        var configuration = await _manager.GetConfigurationAsync(cancellationToken).ConfigureAwait(false);
+        if (configuration.Issuer is { Length: > 0 } published && published != _issuer && Interlocked.Exchange(ref _issuerWarned, 1) == 0)
+        {
+            LogIssuerMismatch(Address, published, _issuer);
+        }
+
+        return configuration;
+    }
+
+    /// <summary>
+    /// Fetches the keys again because a token named an unknown one; null when a forced fetch happened less than
+    /// <c>keyRefreshInterval</c> ago (the caller then refuses the token with the keys it has).
+    /// </summary>
+    public async Task<OpenIdConnectConfiguration?> RefreshAsync(CancellationToken cancellationToken)
+    {
+        lock (_gate)
+        {
+            var now = _time.GetUtcNow();
+            if (now - _lastForced < _forcedInterval)
+            {
+                return null;
+            }
+
+            _lastForced = now;
+        }
+
+        LogForcedRefresh(Address);
+        _manager.RequestRefresh();
+        return await CurrentAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Makes a requested refresh happen within the next <c>GetConfigurationAsync</c> call instead of in the background
+    /// (the library's default since 8.x): a token signed with a key the IdP has just rotated in must be accepted on its
+    /// first use, not on a retry after a background fetch. Set before any configuration manager reads it (the library
+    /// caches the switch), so it is called when the services are registered.
+    /// </summary>
+    public static void UseBlockingRefresh() => AppContext.SetSwitch("Switch.Microsoft.IdentityModel.UpdateConfigAsBlocking", true);
+
+    public void Dispose() => _http.Dispose();
+
+    [LoggerMessage(EventId = 4101, Level = LogLevel.Warning, Message = "The IdP's discovery document at {Address} names issuer {Published}, but auth.oidc.issuer is {Configured}; tokens are checked against the configured issuer")]
+    private partial void LogIssuerMismatch(string address, string published, string configured);
+
+    [LoggerMessage(EventId = 4102, Level = LogLevel.Information, Message = "A token names a signing key Warden has not seen; fetching the IdP's keys again from {Address}")]
+    private partial void LogForcedRefresh(string address);
+}
