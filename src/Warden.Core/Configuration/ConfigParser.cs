@@ -710,6 +710,7 @@ public sealed partial class ConfigParser
                     break;
                 case "enabled": server = server with { Enabled = Boolean(value, p) ?? true }; break;
                 case "description": server = server with { Description = String(value, p) }; break;
+                case "credentials": server = server with { Credentials = ParseCredentials(value, p, hasCommand) }; break;
                 case "dataClass":
                     var dataClass = String(value, p);
                     if (dataClass is not null && !DataClassPattern().IsMatch(dataClass))
@@ -721,11 +722,12 @@ public sealed partial class ConfigParser
                     server = server with { DataClass = dataClass };
                     break;
                 default:
-                    Unknown(p, keyNode, "command, args, env, cwd, mode, url, transport, headers, timeout, connectTimeout, idleTimeout, protocolVersion, enabled, description, dataClass");
+                    Unknown(p, keyNode, "command, args, env, cwd, mode, url, transport, headers, timeout, connectTimeout, idleTimeout, protocolVersion, enabled, description, dataClass, credentials");
                     break;
             }
         }
 
+        CheckCredentials(server, path, Line(node));
         return server;
     }
 

@@ -180,6 +180,9 @@ public sealed record ServerConfig
     /// <summary>Protocol version Warden speaks to this upstream; null negotiates.</summary>
     public string? ProtocolVersion { get; init; }
 
+    /// <summary>A secret Warden stores encrypted and injects into this server's connections (shared or per user); null: none.</summary>
+    public UpstreamCredentialConfig? Credentials { get; init; }
+
     /// <summary>The class of data this server handles (e.g. <c>hipaa</c>); picks its records' retention from <c>audit.retention.dataClasses</c>.</summary>
     public string? DataClass { get; init; }
 
@@ -190,6 +193,7 @@ public sealed record ServerConfig
         && Url == other.Url && Transport == other.Transport
         && Timeout == other.Timeout && ConnectTimeout == other.ConnectTimeout && IdleTimeout == other.IdleTimeout
         && ProtocolVersion == other.ProtocolVersion
+        && Credentials == other.Credentials
         && Args.SequenceEqual(other.Args)
         && SameEntries(Env, other.Env)
         && SameEntries(Headers, other.Headers);
