@@ -80,11 +80,13 @@ public sealed partial class ConfigParser
                 case "audit": config = config with { Audit = ParseAudit(value, "audit") }; break;
                 case "servers": config = config with { Servers = ParseServers(value, "servers") }; break;
                 case "telemetry": config = config with { Telemetry = ParseTelemetry(value, "telemetry") }; break;
-                default: Unknown(key, keyNode, "listen, sessions, limits, audit, servers, telemetry"); break;
+                case "auth": config = config with { Auth = ParseAuth(value, "auth") }; break;
+                default: Unknown(key, keyNode, "listen, sessions, limits, audit, servers, telemetry, auth"); break;
             }
         }
 
         CheckDataClasses(config);
+        CheckAuthServer(config);
         return config;
     }
 

@@ -8,6 +8,7 @@ public sealed record WardenConfig
     public LimitsConfig Limits { get; init; } = new();
     public AuditConfig Audit { get; init; } = new();
     public TelemetryConfig Telemetry { get; init; } = new();
+    public AuthConfig Auth { get; init; } = new();
 
     /// <summary>Upstream MCP servers by name, in file order.</summary>
     public IReadOnlyDictionary<string, ServerConfig> Servers { get; init; } = new Dictionary<string, ServerConfig>(StringComparer.Ordinal);

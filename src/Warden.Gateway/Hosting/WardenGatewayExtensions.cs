@@ -18,6 +18,7 @@ using Warden.Gateway.Mcp;
 using Warden.Gateway.Pipeline;
 using Warden.Gateway.Security;
 using Warden.Gateway.Security.Authentication;
+using Warden.Gateway.Security.AuthorizationServer;
 using Warden.Gateway.Telemetry;
 using Warden.Gateway.Upstreams;
 using Warden.Storage.Sqlite;
@@ -81,6 +82,7 @@ public static class WardenGatewayExtensions
             return SpoolingAuditStore.OpenAsync(sqlite, AuditSpoolPath(config, dataDirectory), () => state.Config.Audit.OnFailure, config.Audit.Durability,
                 sp.GetRequiredService<TimeProvider>(), sp.GetService<ILogger<SpoolingAuditStore>>()).GetAwaiter().GetResult();
         });
+        services.AddWardenAuthorizationServer(config, dataDirectory);
         services.AddHostedService<UpstreamLifetime>();
         services.AddHostedService<ConfigWatcher>();
         services.AddHostedService<SessionSweeper>();
@@ -105,6 +107,7 @@ public static class WardenGatewayExtensions
         app.Services.GetRequiredService<WardenMetrics>().ObserveAudit(audit);
         var telemetry = app.Services.GetRequiredService<TelemetryProviders>();
         app.UseMiddleware<HostOriginValidation>();
+        app.MapWardenAuthorizationServer();
         var handler = app.Services.GetRequiredService<McpHttpHandler>();
         app.MapPost("/mcp", (HttpContext http) => handler.PostAsync(http, null));
         app.MapGet("/mcp", (HttpContext http) => handler.GetAsync(http, null));
