@@ -130,7 +130,9 @@ public static class AuthorizationServerExtensions
                 options.UseLocalServer();
                 options.UseAspNetCore();
 
-                // One lookup per request: a revoked authorization (refresh-token reuse, sign-out) stops its access tokens at once.
+                // Two indexed lookups per request: a revoked token (refresh-token reuse revokes every token of the
+                // authorization) or a revoked authorization stops its access tokens at once, not at expiry.
+                options.EnableTokenEntryValidation();
                 options.EnableAuthorizationEntryValidation();
             });
 
