@@ -6,6 +6,8 @@ var root = new RootCommand("Warden: a self-hosted MCP gateway that authenticates
     ServeCommand.Create(),
     ConfigCommand.Create(),
     AuditCommand.Create(),
+    UsersCommand.Create(),
+    AuthCommand.Create(),
 };
 
 // Bad arguments exit 2 (after the usual error and usage text), so scripts can tell them from a failed check (1).

@@ -1,6 +1,9 @@
 using System.Net;
 using System.Text.Json.Nodes;
+using Microsoft.Extensions.DependencyInjection;
+using ModelContextProtocol.Client;
 using Warden.Core.Audit;
+using Warden.Core.Pipeline;
 using Warden.Gateway.Security.Authentication;
 using Warden.Tests.Infrastructure;
 
@@ -23,6 +26,35 @@ public sealed class AuthorizationServerTests
         Assert.True(metadata["client_id_metadata_document_supported"]!.GetValue<bool>());
         var resource = JsonNode.Parse(await browser.Http.GetStringAsync("/.well-known/oauth-protected-resource/mcp/test"))!;
         Assert.Equal(warden.BaseUrl + "/mcp/test", resource["resource"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task AccessToken_LocalUser_CallerHasConfiguredRolesScopesAndClient()
+    {
+        var capture = new CallerCapture();
+        await using var warden = await WardenHost.StartAsync(OAuthConfigs.Server(), services: s => s.AddSingleton<IDecisionPoint>(capture));
+        using var browser = new OAuthBrowser(warden.BaseUrl);
+        var (clientId, tokens) = await browser.SignInAsync();
+
+        await using var client = await McpClient.CreateAsync(new HttpClientTransport(new HttpClientTransportOptions
+        {
+            Endpoint = new Uri(warden.BaseUrl + "/mcp/test"),
+            TransportMode = HttpTransportMode.StreamableHttp,
+            AdditionalHeaders = new Dictionary<string, string> { ["Authorization"] = "Bearer " + tokens["access_token"]!.GetValue<string>() },
+        }), new McpClientOptions { ProtocolVersion = "2025-11-25" });
+
+        await client.CallToolAsync("slow_echo", new Dictionary<string, object?> { ["message"] = "who", ["delayMs"] = 1 });
+
+        var caller = capture.Callers.Last();
+        Assert.Equal(OAuthConfigs.User, caller.Subject);
+        Assert.Equal("Alice Example", caller.DisplayName);
+        Assert.Equal(AuthMethods.OAuth, caller.AuthMethod);
+        Assert.Equal(["engineering", "analyst"], caller.Roles);
+        Assert.Equal("alice@example.com", caller.Email);
+        Assert.Contains("mcp", caller.Scopes);
+        Assert.Equal(clientId, caller.CredentialId);
+        Assert.InRange(tokens["expires_in"]!.GetValue<int>(), 500, 600);
+        Assert.Null(OwnerOnlyFile.SharedMode(Path.Combine(warden.DataDirectory, "oauth.db")));
     }
 
     [Fact]
