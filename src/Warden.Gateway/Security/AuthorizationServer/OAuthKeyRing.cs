@@ -48,8 +48,17 @@ public sealed class OAuthKeyRing
         var directory = DirectoryFor(dataDirectory);
         OwnerOnlyFile.EnsureDirectory(directory);
 
-        // The id sorts by creation time, so "newest first" is an ordinal sort; the random tail keeps two rotations in one second apart.
-        var id = time.GetUtcNow().ToString("yyyyMMddHHmmss", CultureInfo.InvariantCulture) + "-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4));
+        // The id sorts by creation time (to the 100 ns tick, and always after the newest key there), so "newest
+        // first" is an ordinal sort; the random tail keeps two Wardens rotating one shared directory apart.
+        var ticks = time.GetUtcNow().UtcTicks;
+        if (Newest(directory, "signing-*.pem").FirstOrDefault() is { } newest
+            && long.TryParse(Path.GetFileNameWithoutExtension(newest)["signing-".Length..].Split('-')[0], NumberStyles.None, CultureInfo.InvariantCulture, out var last)
+            && last >= ticks)
+        {
+            ticks = last + 1;
+        }
+
+        var id = ticks.ToString("D19", CultureInfo.InvariantCulture) + "-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4));
         using (var rsa = RSA.Create(2048))
         {
             Write(Path.Combine(directory, $"signing-{id}.pem"), rsa.ExportPkcs8PrivateKeyPem());
