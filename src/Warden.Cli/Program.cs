@@ -8,6 +8,7 @@ var root = new RootCommand("Warden: a self-hosted MCP gateway that authenticates
     AuditCommand.Create(),
     UsersCommand.Create(),
     KeysCommand.Create(),
+    AuthCommand.Create(),
 };
 
 // Bad arguments exit 2 (after the usual error and usage text), so scripts can tell them from a failed check (1).

@@ -24,7 +24,7 @@ internal static class UsersCommand
         var roles = new Option<string[]>("--role") { Description = "A role the user holds at the identity provider (repeat for several); added to those users: assigns", AllowMultipleArgumentsPerToken = false };
         var endpoint = new Command("endpoint", "Print a user's personal MCP endpoint with client configurations for Claude Code and Cursor") { user, config, url, roles };
         endpoint.SetAction(parse => Print(parse.GetValue(user)!, parse.GetValue(config), parse.GetValue(url), parse.GetValue(roles) ?? []));
-        return new Command("users", "Work with users and their personal endpoints") { endpoint };
+        return new Command("users", "Work with users: their personal endpoints, and passwords of local users who sign in at Warden's login page") { endpoint, UserPasswordCommand.Create() };
     }
 
     private static int Print(string user, FileInfo? configFile, string? url, string[] extraRoles)

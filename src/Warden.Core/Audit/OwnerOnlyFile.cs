@@ -1,7 +1,7 @@
 namespace Warden.Core.Audit;
 
 /// <summary>Files only their owner may read: the audit signing key and the privacy master key live in them.</summary>
-internal static class OwnerOnlyFile
+public static class OwnerOnlyFile
 {
     private const UnixFileMode OwnerOnly = UnixFileMode.UserRead | UnixFileMode.UserWrite;
     private const UnixFileMode GroupOrOther = UnixFileMode.GroupRead | UnixFileMode.GroupWrite | UnixFileMode.GroupExecute

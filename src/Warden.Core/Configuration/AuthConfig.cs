@@ -18,6 +18,9 @@ public sealed record AuthConfig
     /// <summary>How claims of a validated token (groups, roles, e-mail domain, any claim) become Warden roles.</summary>
     public RoleMappingConfig RoleMapping { get; init; } = new();
 
+    /// <summary><c>auth.server</c>: Warden as the OAuth 2.1 authorization server for MCP clients; null when not configured.</summary>
+    public AuthServerConfig? Server { get; init; }
+
     /// <summary>
     /// True: every caller of <c>/mcp…</c> must present a credential (an API key, or a token from a configured issuer).
     /// False (the default, loopback only): a caller without one is the local user; a presented API key is still checked

@@ -20,6 +20,7 @@ public sealed partial class ConfigParser
                 case "resource": auth = auth with { Resource = ResourceUri(value, p) }; break;
                 case "oidc": auth = auth with { Oidc = ParseOidc(value, p) }; break;
                 case "roleMapping": auth = auth with { RoleMapping = ParseRoleMapping(value, p) }; break;
+                case "server": auth = auth with { Server = ParseAuthServer(value, p) }; break;
                 case "apiKeys": auth = auth with { ApiKeys = Boolean(value, p) ?? auth.ApiKeys }; break;
                 case "adminRoles": auth = auth with { AdminRoles = RoleNames(value, p) }; break;
                 case "auditorRoles": auth = auth with { AuditorRoles = RoleNames(value, p) }; break;
@@ -33,7 +34,7 @@ public sealed partial class ConfigParser
 
                     auth = auth with { IdentityKey = identityKey };
                     break;
-                default: Unknown(p, keyNode, "resource, oidc, roleMapping, apiKeys, adminRoles, auditorRoles, metricsRoles, identityKey"); break;
+                default: Unknown(p, keyNode, "resource, oidc, roleMapping, server, apiKeys, adminRoles, auditorRoles, metricsRoles, identityKey"); break;
             }
         }
 

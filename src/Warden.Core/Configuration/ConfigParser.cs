@@ -90,6 +90,7 @@ public sealed partial class ConfigParser
         CheckDataClasses(config);
         CheckRoles(config);
         CheckAuth(config);
+        CheckAuthServer(config);
         return config;
     }
 

@@ -20,6 +20,7 @@ using Warden.Gateway.Mcp;
 using Warden.Gateway.Pipeline;
 using Warden.Gateway.Security;
 using Warden.Gateway.Security.Authentication;
+using Warden.Gateway.Security.AuthorizationServer;
 using Warden.Gateway.Telemetry;
 using Warden.Gateway.Upstreams;
 using Warden.Storage.Sqlite;
@@ -88,6 +89,7 @@ public static class WardenGatewayExtensions
             return SpoolingAuditStore.OpenAsync(sqlite, AuditSpoolPath(config, dataDirectory), () => state.Config.Audit.OnFailure, config.Audit.Durability,
                 sp.GetRequiredService<TimeProvider>(), sp.GetService<ILogger<SpoolingAuditStore>>()).GetAwaiter().GetResult();
         });
+        services.AddWardenAuthorizationServer(config, dataDirectory);
         services.AddHostedService<UpstreamLifetime>();
         services.AddHostedService<ConfigWatcher>();
         services.AddHostedService<SessionSweeper>();
@@ -133,6 +135,7 @@ public static class WardenGatewayExtensions
 
         // The admin key is made on the first start (and printed by the caller from AdminKeyBootstrap.Issued).
         app.Services.GetRequiredService<AdminKeyBootstrap>().EnsureAsync(CancellationToken.None).GetAwaiter().GetResult();
+        app.MapWardenAuthorizationServer();
         var handler = app.Services.GetRequiredService<McpHttpHandler>();
         app.MapPost("/mcp", (HttpContext http) => handler.PostAsync(http, null));
         app.MapGet("/mcp", (HttpContext http) => handler.GetAsync(http, null));

@@ -25,7 +25,7 @@ public sealed class TypeScriptOAuthClientTests
             ["call"] = new JsonObject { ["name"] = "slow_echo", ["arguments"] = new JsonObject { ["message"] = "via ts oauth", ["delayMs"] = 0 } },
         };
 
-        var run = await NodeProcess.RunAsync(NodeTools.Script("oauth-client.mjs"), [plan.ToJsonString()], TimeSpan.FromSeconds(90));
+        var run = await NodeProcess.RunAsync(NodeTools.Script("oauth-idp-client.mjs"), [plan.ToJsonString()], TimeSpan.FromSeconds(90));
         var output = run.Json().AsObject();
 
         Assert.True(output["unauthorizedFirst"]!.GetValue<bool>());

@@ -5,10 +5,14 @@ namespace Warden.Tests.Infrastructure;
 /// <summary>Runs the built `warden` CLI as a child process and captures what it printed.</summary>
 internal static class WardenCli
 {
-    public static async Task<CliResult> RunAsync(params string[] args)
+    public static Task<CliResult> RunAsync(params string[] args) => RunWithInputAsync(null, args);
+
+    /// <summary>Runs the CLI with <paramref name="input"/> on its standard input (closed after it).</summary>
+    public static async Task<CliResult> RunWithInputAsync(string? input, params string[] args)
     {
         var start = new ProcessStartInfo("dotnet")
         {
+            RedirectStandardInput = input is not null,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
@@ -23,6 +27,12 @@ internal static class WardenCli
         // The data directory must come from the arguments, never from the environment the tests run in.
         start.Environment.Remove("WARDEN_HOME");
         using var process = Process.Start(start)!;
+        if (input is not null)
+        {
+            await process.StandardInput.WriteAsync(input);
+            process.StandardInput.Close();
+        }
+
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(120));
         var stdout = process.StandardOutput.ReadToEndAsync(timeout.Token);
         var stderr = process.StandardError.ReadToEndAsync(timeout.Token);

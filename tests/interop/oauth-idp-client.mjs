@@ -4,7 +4,7 @@
 // user's browser without one: it follows the redirects, posts the IdP's login form, and hands the code back to the SDK,
 // which exchanges it for a token and calls a tool through Warden. One JSON object on stdout; the rest on stderr.
 //
-//   node oauth-client.mjs '{ "url": "http://127.0.0.1:PORT/mcp/test", "user": "alice", "password": "…"?,
+//   node oauth-idp-client.mjs '{ "url": "http://127.0.0.1:PORT/mcp/test", "user": "alice", "password": "…"?,
 //                           "call": { "name": "slow_echo", "arguments": {…} } }'
 import { existsSync } from "node:fs";
 import path from "node:path";
@@ -20,7 +20,7 @@ const { Client } = await sdk("client/index.js");
 const { StreamableHTTPClientTransport } = await sdk("client/streamableHttp.js");
 const { UnauthorizedError } = await sdk("client/auth.js");
 
-const plan = JSON.parse(process.argv[2] ?? fail("usage: node oauth-client.mjs '<plan as JSON>'"));
+const plan = JSON.parse(process.argv[2] ?? fail("usage: node oauth-idp-client.mjs '<plan as JSON>'"));
 // Never dereferenced: the "browser" stops at this address and takes the code from it.
 const redirectUrl = "http://127.0.0.1:1/oauth/callback";
 

@@ -1,0 +1,11 @@
+namespace Warden.Gateway.Security.AuthorizationServer;
+
+/// <summary>
+/// Who signed in at Warden's login page, however they proved it: <see cref="Method"/> is an
+/// <see cref="Warden.Core.Pipeline.AuthMethods"/> value (<c>password</c>, <c>admin_key</c>, <c>oidc</c>).
+/// </summary>
+public sealed record LoginIdentity(string Subject, string? DisplayName, string? Email, string Method)
+{
+    /// <summary>Roles the sign-in itself carries (an upstream IdP's mapped groups); local users' roles are read from config on every request.</summary>
+    public IReadOnlyList<string> Roles { get; init; } = [];
+}
