@@ -27,7 +27,8 @@ public sealed class FaultTests
     [Fact]
     public async Task UpstreamHang_TimesOut_WithClearError()
     {
-        await using var warden = await WardenHost.StartAsync(Configs.StdioTestServer(timeout: "1s"));
+        // The limit also applies to the call after the hang, so it leaves room for a loaded machine.
+        await using var warden = await WardenHost.StartAsync(Configs.StdioTestServer(timeout: "3s"));
         await using var client = await warden.ConnectAsync("/mcp/test");
 
         var ex = await Assert.ThrowsAsync<McpProtocolException>(() => client.CallToolAsync("hang").AsTask());
