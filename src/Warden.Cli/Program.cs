@@ -8,6 +8,7 @@ var root = new RootCommand("Warden: a self-hosted MCP gateway that authenticates
     AuditCommand.Create(),
     UsersCommand.Create(),
     KeysCommand.Create(),
+    CredentialsCommand.Create(),
     AuthCommand.Create(),
 };
 

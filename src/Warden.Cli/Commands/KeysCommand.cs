@@ -217,31 +217,8 @@ internal static class KeysCommand
     }
 
     // Opens the identity database of the data directory `serve` uses, with the identity key it uses.
-    private static Task<int> WithIdentityAsync(FileInfo? configFile, DirectoryInfo? data, Func<ApiKeyService, WardenConfig, string, Task<int>> action) => AuditLog.RunAsync(async () =>
-    {
-        if (WardenEnvironment.LoadConfig(configFile, "nothing was changed") is not { } config)
-        {
-            return AuditLog.UsageError;
-        }
-
-        var dataDirectory = WardenEnvironment.DataDirectory(data);
-        IdentityKey key;
-        try
-        {
-            key = IdentityKey.Load(config.Auth.IdentityKey, dataDirectory);
-        }
-        catch (InvalidOperationException ex)
-        {
-            Console.Error.WriteLine(ex.Message);
-            return AuditLog.UsageError;
-        }
-
-        using (key)
-        using (var database = await SqliteIdentityDatabase.OpenAsync(WardenGatewayExtensions.IdentityDatabasePath(dataDirectory)))
-        {
-            return await action(new ApiKeyService(new SqliteApiKeyStore(database), key, TimeProvider.System), config, dataDirectory);
-        }
-    });
+    private static Task<int> WithIdentityAsync(FileInfo? configFile, DirectoryInfo? data, Func<ApiKeyService, WardenConfig, string, Task<int>> action) =>
+        IdentityCli.RunAsync(configFile, data, (key, database, config, dataDirectory) => action(new ApiKeyService(new SqliteApiKeyStore(database), key, TimeProvider.System), config, dataDirectory));
 
     private static string? Date(DateTimeOffset? at) => at?.UtcDateTime.ToString("yyyy-MM-dd HH:mm'Z'", CultureInfo.InvariantCulture);
 

@@ -18,9 +18,13 @@ public sealed class IdentityKey : IDisposable
 
     private const string Header = "warden-identity-key-v1 ";
     private readonly byte[] _apiKeyHashKey;
+    private readonly byte[] _credentialKey;
 
-    private IdentityKey(ReadOnlySpan<byte> master) =>
+    private IdentityKey(ReadOnlySpan<byte> master)
+    {
         _apiKeyHashKey = HKDF.DeriveKey(HashAlgorithmName.SHA256, master.ToArray(), 32, [], "warden api key hash v1"u8.ToArray());
+        _credentialKey = HKDF.DeriveKey(HashAlgorithmName.SHA256, master.ToArray(), 32, [], "warden upstream credential v1"u8.ToArray());
+    }
 
     /// <summary>A key from <c>auth.identityKey</c> (base64 of 32 bytes), or the file in <paramref name="dataDirectory"/>, made on first use.</summary>
     public static IdentityKey Load(string? configured, string dataDirectory)
@@ -101,5 +105,52 @@ public sealed class IdentityKey : IDisposable
         return CryptographicOperations.FixedTimeEquals(hash, stored);
     }
 
-    public void Dispose() => CryptographicOperations.ZeroMemory(_apiKeyHashKey);
+    /// <summary>
+    /// Encrypts an upstream credential (AES-256-GCM, random nonce) bound to <paramref name="context"/> (its server and
+    /// subject): a sealed value moved to another row does not open. Layout: nonce (12) || ciphertext || tag (16).
+    /// </summary>
+    public byte[] SealCredential(string secret, string context)
+    {
+        var plaintext = Encoding.UTF8.GetBytes(secret);
+        var sealedValue = new byte[12 + plaintext.Length + 16];
+        RandomNumberGenerator.Fill(sealedValue.AsSpan(0, 12));
+        using (var aes = new AesGcm(_credentialKey, 16))
+        {
+            aes.Encrypt(sealedValue.AsSpan(0, 12), plaintext, sealedValue.AsSpan(12, plaintext.Length), sealedValue.AsSpan(12 + plaintext.Length), Encoding.UTF8.GetBytes(context));
+        }
+
+        CryptographicOperations.ZeroMemory(plaintext);
+        return sealedValue;
+    }
+
+    /// <summary>Decrypts what <see cref="SealCredential"/> made for <paramref name="context"/>; null when it does not open (tampered, moved, other key).</summary>
+    public string? OpenCredential(byte[] sealedValue, string context)
+    {
+        if (sealedValue.Length < 12 + 16)
+        {
+            return null;
+        }
+
+        var plaintext = new byte[sealedValue.Length - 28];
+        try
+        {
+            using var aes = new AesGcm(_credentialKey, 16);
+            aes.Decrypt(sealedValue.AsSpan(0, 12), sealedValue.AsSpan(12, plaintext.Length), sealedValue.AsSpan(12 + plaintext.Length), plaintext, Encoding.UTF8.GetBytes(context));
+            return Encoding.UTF8.GetString(plaintext);
+        }
+        catch (AuthenticationTagMismatchException)
+        {
+            return null;
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(plaintext);
+        }
+    }
+
+    public void Dispose()
+    {
+        CryptographicOperations.ZeroMemory(_apiKeyHashKey);
+        CryptographicOperations.ZeroMemory(_credentialKey);
+    }
 }

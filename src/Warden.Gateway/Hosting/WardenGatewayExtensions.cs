@@ -107,6 +107,9 @@ public static class WardenGatewayExtensions
         services.TryAddSingleton(sp => new ApiKeyService(sp.GetRequiredService<IApiKeyStore>(), sp.GetRequiredService<IdentityKey>(), sp.GetRequiredService<TimeProvider>()));
         services.TryAddSingleton(sp => new FailedAttemptLimiter(sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<ICallerAuthenticator, ApiKeyAuthenticator>();
+        services.TryAddSingleton<IUpstreamCredentialStore>(sp => new SqliteUpstreamCredentialStore(sp.GetRequiredService<SqliteIdentityDatabase>()));
+        services.TryAddSingleton(sp => new UpstreamCredentialService(sp.GetRequiredService<IUpstreamCredentialStore>(), sp.GetRequiredService<IdentityKey>(), sp.GetRequiredService<TimeProvider>()));
+        services.TryAddSingleton<UpstreamCredentials>();
         services.AddSingleton<AdminKeyBootstrap>();
         services.AddSingleton<OperatorAccess>();
     }
@@ -147,6 +150,7 @@ public static class WardenGatewayExtensions
         app.MapGet(PersonalEndpoint.PathTemplate, (HttpContext http, string user) => handler.GetAsync(http, null, user));
         app.MapDelete(PersonalEndpoint.PathTemplate, (HttpContext http, string user) => handler.DeleteAsync(http, null, user));
         app.MapAuditApi();
+        app.MapCredentialsApi();
         app.MapKeysApi();
         app.MapProtectedResourceMetadata();
         if (telemetry.Prometheus is { } prometheus)

@@ -211,9 +211,11 @@ internal sealed partial class GatewaySession : IUpstreamListener, IAsyncDisposab
     {
         string? resume = null;
         Ticket.UpstreamSessions?.TryGetValue(config.Name, out resume);
-        if (Stateless && await _upstreams.IsModernAsync(config, cancellationToken).ConfigureAwait(false))
+        // The era probe carries the caller's credential: a server that wants one answers nothing useful without it.
+        var probeWith = (await _upstreams.WithCredentialAsync(config, Caller, cancellationToken).ConfigureAwait(false)).Config ?? config;
+        if (Stateless && await _upstreams.IsModernAsync(probeWith, cancellationToken).ConfigureAwait(false))
         {
-            var modern = await _upstreams.ConnectModernAsync(config, cancellationToken).ConfigureAwait(false);
+            var modern = await _upstreams.ConnectModernAsync(config, Caller, cancellationToken).ConfigureAwait(false);
             if (modern.Connection is { } shared)
             {
                 shared.Attach(this);
@@ -223,10 +225,10 @@ internal sealed partial class GatewaySession : IUpstreamListener, IAsyncDisposab
             return new Link(null, 0, modern.Error);
         }
 
-        var result = await _upstreams.ConnectAsync(config, ClientInitialize, resume, cancellationToken).ConfigureAwait(false);
+        var result = await _upstreams.ConnectAsync(config, Caller, ClientInitialize, resume, cancellationToken).ConfigureAwait(false);
         if (result.Connection is null && resume is not null)
         {
-            result = await _upstreams.ConnectAsync(config, ClientInitialize, null, cancellationToken).ConfigureAwait(false);
+            result = await _upstreams.ConnectAsync(config, Caller, ClientInitialize, null, cancellationToken).ConfigureAwait(false);
         }
 
         if (result.Connection is { } connection)

@@ -22,7 +22,7 @@ internal sealed partial class Handshake(UpstreamRegistry upstreams, SessionStore
 
         // Only the servers the caller's roles reach are started and shown; a role change later adds or removes them per request.
         var servers = aggregate.ServersFor(caller).ToList();
-        var results = await Task.WhenAll(servers.Select(s => upstreams.ConnectAsync(s, clientInitialize, null, cancellationToken))).ConfigureAwait(false);
+        var results = await Task.WhenAll(servers.Select(s => upstreams.ConnectAsync(s, caller, clientInitialize, null, cancellationToken))).ConfigureAwait(false);
         var connected = new List<UpstreamConnection>();
         for (var i = 0; i < servers.Count; i++)
         {
@@ -80,7 +80,7 @@ internal sealed partial class Handshake(UpstreamRegistry upstreams, SessionStore
     private async Task<(JsonRpcMessageWithId, GatewaySession?)> InitializeOneAsync(string server, Caller caller, JsonRpcRequest request, JsonObject clientInitialize, string? requested, CancellationToken cancellationToken)
     {
         var config = upstreams.Find(server)!;
-        var connect = await upstreams.ConnectAsync(config, clientInitialize, null, cancellationToken).ConfigureAwait(false);
+        var connect = await upstreams.ConnectAsync(config, caller, clientInitialize, null, cancellationToken).ConfigureAwait(false);
         if (connect.Connection is not { InitializeResult: { } upstreamResult } connection)
         {
             return (JsonRpcErrors.Create(request.Id, JsonRpcErrors.UpstreamUnavailable, connect.Error ?? $"Upstream server '{server}' did not initialize."), null);

@@ -30,7 +30,8 @@ public sealed class OperatorAccess(IEnumerable<ICallerAuthenticator> authenticat
             return AccessLevel.Metrics;
         }
 
-        if (!path.StartsWithSegments("/api/v1", StringComparison.OrdinalIgnoreCase))
+        // /api/v1/me/… is every user's own (their upstream credentials): it identifies its caller as /mcp does.
+        if (!path.StartsWithSegments("/api/v1", StringComparison.OrdinalIgnoreCase) || path.StartsWithSegments("/api/v1/me", StringComparison.OrdinalIgnoreCase))
         {
             return null;
         }

@@ -66,6 +66,12 @@ internal sealed partial class UpstreamRegistry
         try
         {
             using var response = await _httpClient.SendAsync(post, HttpCompletionOption.ResponseHeadersRead, timeout.Token).ConfigureAwait(false);
+            if (response.StatusCode is System.Net.HttpStatusCode.Unauthorized or System.Net.HttpStatusCode.Forbidden)
+            {
+                // Refused for want of a credential says nothing about the era: ask again with one.
+                return null;
+            }
+
             var text = await response.Content.ReadAsStringAsync(timeout.Token).ConfigureAwait(false);
             if (string.Equals(response.Content.Headers.ContentType?.MediaType, "text/event-stream", StringComparison.OrdinalIgnoreCase))
             {

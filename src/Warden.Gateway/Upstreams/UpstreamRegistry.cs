@@ -25,10 +25,12 @@ internal sealed partial class UpstreamRegistry : IAsyncDisposable
     private readonly HttpClient _httpClient;
     private readonly WardenState _state;
     private readonly WardenMetrics? _metrics;
+    private readonly UpstreamCredentials? _credentials;
     private volatile bool _disposed;
 
-    public UpstreamRegistry(ILoggerFactory loggerFactory, TimeProvider time, WardenState state, WardenMetrics? metrics = null)
+    public UpstreamRegistry(ILoggerFactory loggerFactory, TimeProvider time, WardenState state, WardenMetrics? metrics = null, UpstreamCredentials? credentials = null)
     {
+        _credentials = credentials;
         _loggerFactory = loggerFactory;
         _state = state;
         _logger = loggerFactory.CreateLogger("Warden.Upstreams");
@@ -97,6 +99,7 @@ internal sealed partial class UpstreamRegistry : IAsyncDisposable
             }
         }
 
+        ForgetPerUser(affected);
         if (affected.Count > 0)
         {
             LogServersChanged(string.Join(", ", affected));
@@ -112,6 +115,11 @@ internal sealed partial class UpstreamRegistry : IAsyncDisposable
             return ConnectResult.Fail($"Server '{server.Name}' is not configured.");
         }
 
+        return await ConnectAsync(state, server, clientInitialize, resumeSessionId, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task<ConnectResult> ConnectAsync(ServerState state, ServerConfig server, JsonObject? clientInitialize, string? resumeSessionId, CancellationToken cancellationToken)
+    {
         if (server.Kind == UpstreamKind.Stdio && server.Mode == StdioMode.Shared)
         {
             return await SharedAsync(state, () => OpenAsync(state, server, WardenInitialize(server), null, shared: true, CancellationToken.None), cancellationToken).ConfigureAwait(false);

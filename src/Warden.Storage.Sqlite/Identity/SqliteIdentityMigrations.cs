@@ -31,6 +31,20 @@ internal static class SqliteIdentityMigrations
         );
         CREATE INDEX api_keys_kind ON api_keys (kind);
         """,
+
+        // 2: upstream credentials (a user's own token for an upstream, or one shared by everyone), sealed with AES-GCM
+        // under a key derived from the identity key (outside the database); the row's server and subject are bound in.
+        """
+        CREATE TABLE upstream_credentials (
+          server TEXT NOT NULL,
+          subject TEXT NOT NULL,
+          sealed BLOB NOT NULL,
+          created TEXT NOT NULL,
+          updated TEXT NOT NULL,
+          updated_by TEXT NOT NULL,
+          PRIMARY KEY (server, subject)
+        );
+        """,
     ];
 
     /// <summary>The schema version this build writes.</summary>

@@ -44,6 +44,7 @@ public static class TestServerMcp
             .WithTools<TraceContextTools>()
             .WithTools<ArgumentTools>()
             .WithTools<HeaderTools>()
+            .WithTools<CredentialTools>()
             .WithTools<ChangeTools>()
             .WithTools<SecretTools>()
             .WithPrompts<ConformancePrompts>()

@@ -119,6 +119,48 @@ public sealed class ConfigParserTests
     }
 
     [Fact]
+    public void Parse_ServerCredentials_ReadsThemAndListsEveryMistake()
+    {
+        var good = ConfigParser.Parse("""
+            servers:
+              github:
+                url: https://api.example.com/mcp
+                credentials: { header: Authorization }
+              db:
+                command: db-mcp
+                credentials: { scope: shared, env: DB_PASSWORD, required: false }
+            """);
+        Assert.True(good.IsValid, string.Join("; ", good.Errors));
+        var github = good.Config!.Servers["github"].Credentials!;
+        Assert.Equal(CredentialScope.PerUser, github.Scope);
+        Assert.Equal("Bearer s3cret", github.Render("s3cret"));
+        Assert.Equal(CredentialScope.Shared, good.Config.Servers["db"].Credentials!.Scope);
+        Assert.False(good.Config.Servers["db"].Credentials!.Required);
+
+        var bad = ConfigParser.Parse("""
+            servers:
+              a:
+                url: https://a.example.com/mcp
+                credentials: { env: TOKEN }
+              b:
+                command: b-mcp
+                mode: shared
+                credentials: { env: B_TOKEN, format: "no placeholder" }
+              c:
+                command: c-mcp
+                credentials: { scope: everyone }
+            """);
+        Assert.False(bad.IsValid);
+        var errors = bad.Errors.Select(e => e.ToString()).ToList();
+        Assert.Contains(errors, e => e.StartsWith("servers.a.credentials.env: applies only to stdio servers", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.StartsWith("servers.a.credentials: needs 'header'", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.StartsWith("servers.b.credentials.format: must contain {secret}", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.StartsWith("servers.b.credentials.scope: per-user credentials need one process per session", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.StartsWith("servers.c.credentials.scope:", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.StartsWith("servers.c.credentials: needs 'env'", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void Parse_AuditOperations_ReadsEachRuleAndListsWhatIsMissing()
     {
         var good = ConfigParser.Parse("""
