@@ -157,10 +157,13 @@ public sealed partial class OcsfMapper(ToolOperations operations, string product
 
     private static JsonObject Authentication(AuditRecord r)
     {
+        // Warden's identity events (auth/…): a sign-in or a refused credential is a logon attempt (its status says how it
+        // went), a token Warden issued is an authentication ticket; key, client, consent and credential changes are Other.
         var (activityId, activity) = r.Input.Method.ToLowerInvariant() switch
         {
-            "login" or "sign-in" or "signin" or "logon" => (1, "Logon"),
-            "logout" or "sign-out" or "signout" or "logoff" => (2, "Logoff"),
+            "auth/login" or "auth/login_failed" or "auth/refused" or "login" or "sign-in" or "signin" or "logon" => (1, "Logon"),
+            "auth/logout" or "logout" or "sign-out" or "signout" or "logoff" => (2, "Logoff"),
+            "auth/token" => (3, "Authentication Ticket"),
             var m => (99, m),
         };
         var (protocolId, protocol) = r.User.AuthMethod switch
@@ -168,6 +171,7 @@ public sealed partial class OcsfMapper(ToolOperations operations, string product
             "oidc" => (4, "OpenID"),
             "oauth" or "oauth2" => (6, "OAUTH 2.0"),
             "saml" => (5, "SAML"),
+            "password" => (11, "Basic Authentication"),
             var other => (99, other),
         };
         var e = Event(3, "Identity & Access Management", 3002, "Authentication", activityId, activity);

@@ -124,6 +124,22 @@ public sealed class OcsfMapperTests
         Assert.Equal(2, bad["status_id"]!.GetValue<int>());
     }
 
+    [Theory]
+    [InlineData("auth/login", AuditEffect.Allow, 1, 1)]
+    [InlineData("auth/login_failed", AuditEffect.Deny, 1, 2)]
+    [InlineData("auth/refused", AuditEffect.Deny, 1, 2)]
+    [InlineData("auth/token", AuditEffect.Allow, 3, 1)]
+    [InlineData("auth/key/create", AuditEffect.Allow, 99, 1)]
+    public void Map_WardenIdentityEvents_AreAuthenticationWithActivityAndStatus(string method, AuditEffect effect, int activityId, int statusId)
+    {
+        var record = Record(method, null, null) with { Source = AuditSource.Auth, Output = null, Decision = new AuditDecision { Effect = effect, Reason = "why" } };
+
+        var e = Mapper.Map(record);
+
+        AssertBase(e, record, 3002, 3, activityId);
+        Assert.Equal(statusId, e["status_id"]!.GetValue<int>());
+    }
+
     [Fact]
     public void Map_ListAndInitialize_AreApiReadAndOther()
     {
