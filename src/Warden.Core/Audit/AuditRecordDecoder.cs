@@ -246,6 +246,7 @@ public static class AuditRecordDecoder
             Roles = o.Array("roles").Select(r => Fields.AsString(r, "user.roles[]")).ToArray(),
             AuthMethod = o.String("auth_method"),
             OnBehalfOf = o.OptionalString("on_behalf_of"),
+            CredentialId = o.OptionalString("credential_id"),
         };
         o.EnsureAllRead();
         return user;

@@ -182,7 +182,7 @@ public static class AuditRecordEncoder
                 Attributes = d.Attributes?.ToDictionary(a => Text(a.Key)!, a => Text(a.Value)!),
             }).ToArray(),
             Model = r.Model is null ? null : r.Model with { Agent = Text(r.Model.Agent), AgentVersion = Text(r.Model.AgentVersion), Model = Text(r.Model.Model), ModelVersion = Text(r.Model.ModelVersion) },
-            User = r.User with { Subject = Text(r.User.Subject)!, DisplayName = Text(r.User.DisplayName), OnBehalfOf = Text(r.User.OnBehalfOf), AuthMethod = Text(r.User.AuthMethod)!, Roles = Texts(r.User.Roles) },
+            User = r.User with { Subject = Text(r.User.Subject)!, DisplayName = Text(r.User.DisplayName), OnBehalfOf = Text(r.User.OnBehalfOf), CredentialId = Text(r.User.CredentialId), AuthMethod = Text(r.User.AuthMethod)!, Roles = Texts(r.User.Roles) },
             Decision = r.Decision with { Reason = Text(r.Decision.Reason), RuleIds = Texts(r.Decision.RuleIds) },
         };
     }
@@ -408,6 +408,7 @@ public static class AuditRecordEncoder
         w.WriteStartObject();
         w.WritePropertyName("auth_method");
         w.WriteString(r.User.AuthMethod);
+        Optional(w, "credential_id", r.User.CredentialId);
         Optional(w, "display_name", r.User.DisplayName);
         Optional(w, "on_behalf_of", r.User.OnBehalfOf);
         w.WritePropertyName("roles");

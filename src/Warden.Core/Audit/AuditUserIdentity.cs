@@ -17,4 +17,7 @@ public sealed record AuditUserIdentity
 
     /// <summary>The user on whose behalf a service account acted.</summary>
     public string? OnBehalfOf { get; init; }
+
+    /// <summary>Which credential authenticated the action (an API key id, an OAuth client id); never the secret itself.</summary>
+    public string? CredentialId { get; init; }
 }

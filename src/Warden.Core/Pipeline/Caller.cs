@@ -43,6 +43,7 @@ public sealed record Caller(string Subject, string? DisplayName, string AuthMeth
         Roles = Roles,
         AuthMethod = AuthMethod,
         OnBehalfOf = OnBehalfOf,
+        CredentialId = CredentialId,
     };
 }
 

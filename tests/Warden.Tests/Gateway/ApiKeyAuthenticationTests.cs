@@ -65,6 +65,7 @@ public sealed class ApiKeyAuthenticationTests
         Assert.Equal("ci-bot", call["user"]!["subject"]!.GetValue<string>());
         Assert.Equal("alice", call["user"]!["on_behalf_of"]!.GetValue<string>());
         Assert.Equal("service_account", call["user"]!["auth_method"]!.GetValue<string>());
+        Assert.Equal(issued.Key.Id, call["user"]!["credential_id"]!.GetValue<string>());
         Assert.Equal(["engineering"], call["user"]!["roles"]!.AsArray().Select(r => r!.GetValue<string>()));
 
         // The key's scope travels on the caller for the authorization step; last use is recorded.

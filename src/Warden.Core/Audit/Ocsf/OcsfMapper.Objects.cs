@@ -63,6 +63,11 @@ public sealed partial class OcsfMapper
             ["type_id"] = service ? 4 : 1,
             ["type"] = service ? "Service" : "User",
         };
+        if (user.CredentialId is { } credential)
+        {
+            json["credential_uid"] = credential;
+        }
+
         if (user.Roles.Count > 0)
         {
             var groups = new JsonArray();
