@@ -11,6 +11,9 @@ namespace Warden.Gateway.Mcp;
 // lets go of it, and the caller's next request opens (or finds) another.
 internal sealed partial class GatewaySession
 {
+    // Each held link of a stdio server is a process: a caller that leaves many calls waiting must not start
+    // without bound. Past this many, a parked request shares its link again, as before holds existed.
+    private const int MaxHeldLinks = 8;
     private readonly ConcurrentDictionary<Exchange, Link> _held = new();
     private readonly ConcurrentDictionary<UpstreamConnection, byte> _retired = new();
 
@@ -19,6 +22,11 @@ internal sealed partial class GatewaySession
     {
         if (!Stateless || _held.ContainsKey(exchange) || exchange.Server is not { } server
             || !_inFlight.TryGetValue(exchange.ClientId, out var entry) || entry.Connection is not { Modern: false, Shared: false } connection)
+        {
+            return;
+        }
+
+        if (_held.Values.Select(l => l.Connection).Distinct().Count() >= MaxHeldLinks && !_held.Values.Any(l => l.Connection == connection))
         {
             return;
         }
