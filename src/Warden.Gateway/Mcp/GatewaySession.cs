@@ -427,6 +427,7 @@ internal sealed partial class GatewaySession : IUpstreamListener, IAsyncDisposab
     /// <summary>Closes links idle for longer than their server's idle timeout (stdio processes stop; they restart on demand).</summary>
     public async Task CloseIdleLinksAsync(DateTimeOffset now)
     {
+        await ReleaseRetiredAsync().ConfigureAwait(false);
         foreach (var (server, lazy) in _links)
         {
             if (lazy.IsValueCreated && lazy.Value.IsCompletedSuccessfully && lazy.Value.Result.Connection is { } connection
@@ -482,6 +483,7 @@ internal sealed partial class GatewaySession : IUpstreamListener, IAsyncDisposab
         var connections = LiveLinks().ToList();
         _links.Clear();
         await Task.WhenAll(connections.Select(ReleaseAsync)).ConfigureAwait(false);
+        await ReleaseHeldAsync().ConfigureAwait(false);
     }
 
     private IEnumerable<UpstreamConnection> LiveLinks() =>

@@ -383,6 +383,7 @@ internal sealed partial class ModernHandler(
     {
         var sse = false;
         var exchange = flow.Exchange;
+        var parked = false;
         try
         {
             while (true)
@@ -420,8 +421,10 @@ internal sealed partial class ModernHandler(
                     }
                 }
 
-                if (flow.Inputs.Count > 0)
+                // Asks of an upstream call that is already over (it timed out, or failed) can no longer be answered.
+                if (flow.Inputs.Count > 0 && !flow.Response.IsCompleted)
                 {
+                    parked = true;
                     await WriteFinalAsync(http, sse, new JsonRpcResponse { Id = clientId, Result = Park(context, flow) }).ConfigureAwait(false);
                     return;
                 }
@@ -441,6 +444,13 @@ internal sealed partial class ModernHandler(
             await context.CancelAsync(exchange.ClientId, "The client closed the response stream.").ConfigureAwait(false);
             exchange.Complete();
             return;
+        }
+        finally
+        {
+            if (!parked)
+            {
+                await context.ReleaseHoldAsync(exchange).ConfigureAwait(false);
+            }
         }
 
         exchange.Complete();
@@ -623,6 +633,9 @@ internal sealed partial class ModernHandler(
     private JsonObject Park(GatewaySession context, Flow flow)
     {
         var key = StatePrefix + Convert.ToHexString(RandomNumberGenerator.GetBytes(16));
+
+        // Before the client can send anything else: its next request must not go out on this request's link.
+        context.HoldForInput(flow.Exchange);
         context.Parked[key] = flow;
         var timeout = (flow.Exchange.Server is { } server ? upstreams.Find(server)?.Timeout : null) ?? TimeSpan.FromSeconds(60);
         _ = ExpireAsync(context, key, flow, timeout);
@@ -643,6 +656,7 @@ internal sealed partial class ModernHandler(
             LogInputExpired(flow.Exchange.Method, flow.Exchange.Server ?? "?");
             await context.CancelAsync(flow.Exchange.ClientId, "The client did not answer the input request in time.").ConfigureAwait(false);
             flow.Exchange.Complete();
+            await context.ReleaseHoldAsync(flow.Exchange).ConfigureAwait(false);
         }
     }
 

@@ -41,6 +41,7 @@ public static class TestServerMcp
             .WithTools([JsonSchemaTool.Create(), .. FillerTools.Create(options.FillerToolCount)])
             .WithTools<FaultTools>()
             .WithTools<RoundTripTools>()
+            .WithTools<LateInputTools>()
             .WithTools<TraceContextTools>()
             .WithTools<ArgumentTools>()
             .WithTools<HeaderTools>()
