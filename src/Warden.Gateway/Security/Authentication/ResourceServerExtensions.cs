@@ -15,7 +15,6 @@ public static class ResourceServerExtensions
         services.AddSingleton<CredentialRefusals>();
         if (config.Auth.Oidc is { } oidc)
         {
-            OidcKeySource.UseBlockingRefresh();
             services.AddSingleton(sp => new OidcKeySource(oidc, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<OidcKeySource>>()));
             services.AddSingleton<IAuthorizationServerSource>(new OidcAuthorizationServer(oidc));
             services.AddSingleton<ICallerAuthenticator>(sp => new OidcTokenAuthenticator(oidc, sp.GetRequiredService<OidcKeySource>(), sp.GetRequiredService<ProtectedResource>(),

@@ -14,6 +14,7 @@ namespace Warden.Gateway.Security.Authentication.Oidc;
 public sealed partial class OidcKeySource : IDisposable
 {
     private readonly ConfigurationManager<OpenIdConnectConfiguration> _manager;
+    private readonly HttpDocumentRetriever _documents;
     private readonly HttpClient _http;
     private readonly TimeProvider _time;
     private readonly TimeSpan _forcedInterval;
@@ -23,7 +24,9 @@ public sealed partial class OidcKeySource : IDisposable
     private DateTimeOffset _lastForced = DateTimeOffset.MinValue;
     private int _issuerWarned;
 
-    static OidcKeySource() => UseBlockingRefresh();
+    // A document fetched because a token named an unknown key, in force until the manager's own document changes
+    // (its next scheduled fetch): the manager may only honour a refresh request later, in the background.
+    private Forced? _forced;
 
     public OidcKeySource(OidcConfig config, TimeProvider time, ILogger<OidcKeySource> logger)
     {
@@ -34,6 +37,7 @@ public sealed partial class OidcKeySource : IDisposable
         Address = config.DiscoveryUrl ?? config.Issuer.TrimEnd('/') + "/.well-known/openid-configuration";
         _http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
         var documents = new HttpDocumentRetriever(_http) { RequireHttps = Address.StartsWith("https:", StringComparison.OrdinalIgnoreCase) };
+        _documents = documents;
         _manager = new ConfigurationManager<OpenIdConnectConfiguration>(Address, new OpenIdConnectConfigurationRetriever(), documents)
         {
             AutomaticRefreshInterval = config.MetadataRefreshInterval,
@@ -47,7 +51,20 @@ public sealed partial class OidcKeySource : IDisposable
     /// <summary>The configuration in force (the last one fetched); throws <see cref="InvalidOperationException"/> when none was ever fetched.</summary>
     public async Task<OpenIdConnectConfiguration> CurrentAsync(CancellationToken cancellationToken)
     {
-        var configuration = await _manager.GetConfigurationAsync(cancellationToken).ConfigureAwait(false);
+        var managed = await _manager.GetConfigurationAsync(cancellationToken).ConfigureAwait(false);
+        var configuration = managed;
+        if (Volatile.Read(ref _forced) is { } forced)
+        {
+            if (ReferenceEquals(forced.ManagedThen, managed))
+            {
+                configuration = forced.Fresh;
+            }
+            else
+            {
+                Interlocked.CompareExchange(ref _forced, null, forced);
+            }
+        }
+
         if (configuration.Issuer is { Length: > 0 } published && published != _issuer && Interlocked.Exchange(ref _issuerWarned, 1) == 0)
         {
             LogIssuerMismatch(Address, published, _issuer);
@@ -74,19 +91,25 @@ public sealed partial class OidcKeySource : IDisposable
         }
 
         LogForcedRefresh(Address);
+        var managed = await _manager.GetConfigurationAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            // Fetched here and now, so the token that asked is judged against the IdP's current keys.
+            var fresh = await OpenIdConnectConfigurationRetriever.GetAsync(Address, _documents, cancellationToken).ConfigureAwait(false);
+            Volatile.Write(ref _forced, new Forced(fresh, managed));
+        }
+        catch (Exception ex) when (ex is IOException or HttpRequestException or InvalidOperationException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
+        {
+            // The IdP is unreachable: the keys in force stay in force.
+        }
+
         _manager.RequestRefresh();
         return await CurrentAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>
-    /// Makes a requested refresh happen within the next <c>GetConfigurationAsync</c> call instead of in the background
-    /// (the library's default since 8.x): a token signed with a key the IdP has just rotated in must be accepted on its
-    /// first use, not on a retry after a background fetch. Set before any configuration manager reads it (the library
-    /// caches the switch), so it is called when the services are registered.
-    /// </summary>
-    public static void UseBlockingRefresh() => AppContext.SetSwitch("Switch.Microsoft.IdentityModel.UpdateConfigAsBlocking", true);
-
     public void Dispose() => _http.Dispose();
+
+    private sealed record Forced(OpenIdConnectConfiguration Fresh, OpenIdConnectConfiguration ManagedThen);
 
     [LoggerMessage(EventId = 4101, Level = LogLevel.Warning, Message = "The IdP's discovery document at {Address} names issuer {Published}, but auth.oidc.issuer is {Configured}; tokens are checked against the configured issuer")]
     private partial void LogIssuerMismatch(string address, string published, string configured);
