@@ -15,15 +15,22 @@
 //   registration:   true | false      dynamic client registration (RFC 7591), default true
 //   resourceScopes: "mcp"             the scopes a resource server (any resource indicator) may be granted
 //   accessTokenTtl: 600               seconds
+//   idTokenClaims:  false             true puts the user's claims in the ID token itself (as Entra and Cognito do)
+//                                     instead of only in the userinfo answer (oidc-provider's default for code flow)
+//
+// A user's custom claims (claims: { "cognito:groups": [...] }) are released with the profile scope.
 //
 // Access tokens are JWTs (RS256) whose `aud` is the requested resource (RFC 8707 resource indicators); tokens of a
 // signed-in user also carry name, email, groups and roles. Sign-in without a browser: the authorization request
 // redirects to /interaction/{uid}; POST /interaction/{uid}/login with login=SUB&password=… (form-encoded, with the
-// cookies the IdP set) signs the user in; consent is granted automatically for whatever was asked.
+// cookies the IdP set) signs the user in (deny=1 instead cancels: error=access_denied goes back to the client);
+// consent is granted automatically for whatever was asked.
 //
 // Test controls (loopback only, like the IdP itself):
 //   POST /__admin/rotate   adds a new signing key and makes it the one tokens are signed with; answers { kid, kids }
 //   GET  /__admin/keys     { current, kids }
+//   POST /__admin/clients  adds the client in the JSON body (same shape as options.clients), e.g. one whose
+//                          redirect URI is only known once the relying party has started; answers { client_id }
 import { generateKeyPairSync, randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
 import http from "node:http";
@@ -41,13 +48,8 @@ const { default: Provider } = await import(pathToFileURL(entry).href);
 const options = JSON.parse(process.argv[2] ?? process.env.WARDEN_IDP_OPTIONS ?? "{}");
 const users = new Map((options.users ?? []).map((u) => [u.sub, u]));
 const tokenClaims = new Map((options.clients ?? []).filter((c) => c.tokenClaims).map((c) => [c.client_id, c.tokenClaims]));
-const clients = (options.clients ?? []).map(({ tokenClaims: _, ...client }) => ({
-  grant_types: client.redirect_uris ? ["authorization_code", "refresh_token"] : ["client_credentials"],
-  response_types: client.redirect_uris ? ["code"] : [],
-  redirect_uris: [],
-  token_endpoint_auth_method: client.client_secret ? "client_secret_basic" : "none",
-  ...client,
-}));
+const clients = (options.clients ?? []).map(toClient);
+const customClaims = [...new Set((options.users ?? []).flatMap((u) => Object.keys(u.claims ?? {})))];
 const resourceScopes = options.resourceScopes ?? "mcp";
 const accessTokenTtl = options.accessTokenTtl ?? 600;
 const cookieKeys = [randomBytes(32).toString("base64url")];
@@ -80,6 +82,18 @@ async function handle(req, res) {
     return json(res, 200, { kid: keys[0].kid, kids: keys.map((k) => k.kid) });
   }
 
+  if (url.pathname === "/__admin/clients" && req.method === "POST") {
+    const client = JSON.parse(await body(req));
+    if (client.tokenClaims) {
+      tokenClaims.set(client.client_id, client.tokenClaims);
+    }
+
+    clients.push(toClient(client));
+    provider = create();
+    callback = provider.callback();
+    return json(res, 200, { client_id: client.client_id });
+  }
+
   if (url.pathname === "/__admin/keys") {
     return json(res, 200, { current: keys[0].kid, kids: keys.map((k) => k.kid) });
   }
@@ -101,6 +115,11 @@ async function interact(req, res, submitted) {
     }
 
     const form = new URLSearchParams(await body(req));
+    if (form.get("deny")) {
+      // The user cancels: the IdP answers the relying party with an OAuth error response.
+      return provider.interactionFinished(req, res, { error: "access_denied", error_description: "The user cancelled the sign-in." }, { mergeWithLastSubmission: false });
+    }
+
     const user = users.get(form.get("login") ?? "");
     if (!user || (user.password !== undefined && user.password !== form.get("password"))) {
       return page(res, 401, loginForm(uid, form.get("login"), "Unknown user or wrong password."));
@@ -145,7 +164,7 @@ function create() {
     },
     claims: {
       openid: ["sub"],
-      profile: ["name"],
+      profile: ["name", ...customClaims],
       email: ["email", "email_verified"],
       groups: ["groups"],
       roles: ["roles"],
@@ -153,6 +172,7 @@ function create() {
     // The resource scopes are listed too: clients that register dynamically name the scopes they will ask for.
     scopes: [...new Set(["openid", "offline_access", "profile", "email", "groups", "roles", ...resourceScopes.split(" ")])],
     interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
+    conformIdTokenClaims: !(options.idTokenClaims ?? false),
     features: {
       devInteractions: { enabled: false },
       clientCredentials: { enabled: true },
@@ -182,6 +202,16 @@ function create() {
   });
   created.on("server_error", (_ctx, error) => process.stderr.write(`idp server_error: ${error?.stack ?? error}\n`));
   return created;
+}
+
+function toClient({ tokenClaims: _, ...client }) {
+  return {
+    grant_types: client.redirect_uris ? ["authorization_code", "refresh_token"] : ["client_credentials"],
+    response_types: client.redirect_uris ? ["code"] : [],
+    redirect_uris: [],
+    token_endpoint_auth_method: client.client_secret ? "client_secret_basic" : "none",
+    ...client,
+  };
 }
 
 function profile(user) {

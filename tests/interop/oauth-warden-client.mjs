@@ -6,7 +6,10 @@
 //   node oauth-warden-client.mjs '<plan as JSON>'
 //
 // plan: { "url": "http://127.0.0.1:PORT/mcp/test", "username": "alice", "password": "...",
-//         "call": { "name": "...", "arguments": {...} } }
+//         "call": { "name": "...", "arguments": {...} },
+//         "idp": "corp" }      optional: instead of Warden's password form, click the button of the upstream IdP
+//                              "corp" on Warden's login page and sign in there (tests/idp/idp.mjs's login form, with
+//                              username and password), coming back through Warden's callback to its consent page
 import { existsSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -73,7 +76,7 @@ try {
   output.resource = provider.authorizationUrl?.searchParams.get("resource");
 
   // 2. The browser: login page, credentials, consent, and the redirect back with the code.
-  const browser = await signInAndConsent(provider.authorizationUrl, plan.username, plan.password);
+  const browser = await signInAndConsent(provider.authorizationUrl, plan.username, plan.password, plan.idp);
   output.browser = browser.steps;
   await first.finishAuth(browser.code);
   const issued = provider.tokens();
@@ -130,10 +133,12 @@ async function callTool(call) {
 }
 
 // A cookie-keeping browser that follows redirects by hand until one leaves for the client's redirect URI.
-async function signInAndConsent(start, username, password) {
+async function signInAndConsent(start, username, password, idp) {
   const cookies = new Map();
   const steps = [];
+  let current = start;
   const go = async (url, init = {}) => {
+    current = url;
     const headers = { ...(init.headers ?? {}), cookie: [...cookies].map(([k, v]) => `${k}=${v}`).join("; ") };
     const response = await fetch(url, { ...init, headers, redirect: "manual" });
     for (const line of response.headers.getSetCookie()) {
@@ -146,9 +151,9 @@ async function signInAndConsent(start, username, password) {
   };
 
   let response = await go(start);
-  for (let hops = 0; hops < 10; hops++) {
+  for (let hops = 0; hops < 20; hops++) {
     if (response.status === 302 || response.status === 303) {
-      const location = new URL(response.headers.get("location"), start);
+      const location = new URL(response.headers.get("location"), current);
       if (location.href.startsWith(redirectUrl)) {
         const error = location.searchParams.get("error");
         if (error) {
@@ -167,9 +172,25 @@ async function signInAndConsent(start, username, password) {
       throw new Error(`unexpected ${response.status} at ${response.url}: ${html.slice(0, 500)}`);
     }
 
+    // Warden's login page with an IdP to use: click its button (a plain link) instead of filling in the form.
+    const button = idp && new URL(current).pathname === "/oauth/login"
+      ? [...html.matchAll(/<a class="button" href="([^"]+)">/g)].map((m) => decode(m[1])).find((href) => href.startsWith(`/oauth/login/${idp}?`))
+      : undefined;
+    if (idp && new URL(current).pathname === "/oauth/login") {
+      if (!button) {
+        throw new Error(`Warden's login page has no button for the IdP '${idp}': ${html.slice(0, 500)}`);
+      }
+
+      response = await go(new URL(button, current).href);
+      continue;
+    }
+
     const form = hiddenFields(html);
-    const action = new URL(/<form method="post" action="([^"]+)"/.exec(html)[1], start);
-    if (html.includes('name="password"')) {
+    const action = new URL(decode(/<form method="post" action="([^"]+)"/.exec(html)[1]), current);
+    if (action.pathname.startsWith("/interaction/")) {
+      // The IdP's own login form (tests/idp/idp.mjs).
+      form.push(["login", username], ["password", password ?? ""]);
+    } else if (html.includes('name="password"')) {
       form.push(["username", username], ["password", password]);
     } else if (html.includes('name="consent"')) {
       form.push(["consent", "approve"]);

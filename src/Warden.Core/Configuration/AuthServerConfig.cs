@@ -45,6 +45,9 @@ public sealed record AuthServerConfig
     /// <summary>How long sign-in stays locked after too many failures.</summary>
     public TimeSpan LoginLockout { get; init; } = TimeSpan.FromMinutes(15);
 
+    /// <summary>The company IdP users may sign in at instead of with a local password; null when not configured.</summary>
+    public UpstreamIdpConfig? Idp { get; init; }
+
     /// <summary>People who sign in with a password at Warden's login page, by user name.</summary>
     public IReadOnlyDictionary<string, LocalUserConfig> Users { get; init; } = new Dictionary<string, LocalUserConfig>(StringComparer.Ordinal);
 }

@@ -48,8 +48,9 @@ public sealed partial class ConfigParser
                 case "maxFailedLogins": server = server with { MaxFailedLogins = (int?)Integer(value, p, 1, 1000) ?? server.MaxFailedLogins }; break;
                 case "loginLockout": server = server with { LoginLockout = Duration(value, p) ?? server.LoginLockout }; break;
                 case "users": server = server with { Users = ParseLocalUsers(value, p) }; break;
+                case "idp": server = server with { Idp = ParseUpstreamIdp(value, p) }; break;
                 default:
-                    Unknown(p, keyNode, "enabled, issuer, accessTokenLifetime, refreshTokenLifetime, authorizationCodeLifetime, loginLifetime, dynamicRegistration, clientMetadataDocuments, allowPrivateNetworkMetadata, allowedRedirectHosts, maxFailedLogins, loginLockout, users");
+                    Unknown(p, keyNode, "enabled, issuer, accessTokenLifetime, refreshTokenLifetime, authorizationCodeLifetime, loginLifetime, dynamicRegistration, clientMetadataDocuments, allowPrivateNetworkMetadata, allowedRedirectHosts, maxFailedLogins, loginLockout, users, idp");
                     break;
             }
         }

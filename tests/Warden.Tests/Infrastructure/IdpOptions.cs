@@ -3,7 +3,7 @@ using System.Text.Json.Nodes;
 namespace Warden.Tests.Infrastructure;
 
 /// <summary>How the test IdP is set up (see the top of tests/idp/idp.mjs).</summary>
-internal sealed record IdpOptions(IReadOnlyList<IdpClient> Clients, IReadOnlyList<IdpUser> Users, bool Registration = true, string ResourceScopes = "mcp", int AccessTokenTtl = 600)
+internal sealed record IdpOptions(IReadOnlyList<IdpClient> Clients, IReadOnlyList<IdpUser> Users, bool Registration = true, string ResourceScopes = "mcp", int AccessTokenTtl = 600, bool IdTokenClaims = false)
 {
     public JsonObject ToJson()
     {
@@ -57,7 +57,7 @@ internal sealed record IdpOptions(IReadOnlyList<IdpClient> Clients, IReadOnlyLis
             users.Add(json);
         }
 
-        return new JsonObject { ["clients"] = clients, ["users"] = users, ["registration"] = Registration, ["resourceScopes"] = ResourceScopes, ["accessTokenTtl"] = AccessTokenTtl };
+        return new JsonObject { ["clients"] = clients, ["users"] = users, ["registration"] = Registration, ["resourceScopes"] = ResourceScopes, ["accessTokenTtl"] = AccessTokenTtl, ["idTokenClaims"] = IdTokenClaims };
     }
 
     private static JsonArray Strings(IEnumerable<string> values) => new([.. values.Select(v => JsonValue.Create(v))]);

@@ -136,6 +136,28 @@ internal sealed class OidcProviderProcess : IAsyncDisposable
         return JsonNode.Parse(body)!["kid"]!.GetValue<string>();
     }
 
+    /// <summary>
+    /// Registers a client after the IdP started (a relying party whose redirect URI is known only once it listens);
+    /// a client with a secret authenticates with client_secret_basic, one without is public.
+    /// </summary>
+    public async Task AddClientAsync(string clientId, string? secret, params string[] redirectUris)
+    {
+        var client = new JsonObject
+        {
+            ["client_id"] = clientId,
+            ["redirect_uris"] = new JsonArray([.. redirectUris.Select(u => JsonValue.Create(u))]),
+            ["grant_types"] = new JsonArray("authorization_code"),
+            ["response_types"] = new JsonArray("code"),
+        };
+        if (secret is not null)
+        {
+            client["client_secret"] = secret;
+        }
+
+        using var response = await _http.PostAsync(Issuer + "/__admin/clients", new StringContent(client.ToJsonString(), Encoding.UTF8, "application/json"));
+        Assert.True(response.IsSuccessStatusCode, $"Adding client {clientId} failed: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}\n{Log}");
+    }
+
     /// <summary>The key id tokens are signed with now.</summary>
     public async Task<string> CurrentKeyIdAsync() =>
         JsonNode.Parse(await _http.GetStringAsync(Issuer + "/__admin/keys"))!["current"]!.GetValue<string>();

@@ -39,6 +39,15 @@ public static class AuthorizationServerExtensions
         services.AddHttpClient(ClientMetadataDocuments.HttpClientName)
             .ConfigurePrimaryHttpMessageHandler(sp => ClientMetadataDocuments.CreateHandler(sp.GetRequiredService<Hosting.WardenState>()));
         services.AddHostedService<OAuthPruner>();
+        if (server.Idp is { } idp)
+        {
+            // The IdP's discovery document and keys are fetched like auth.oidc's: cached, refreshed, rate limited on unknown keys.
+            Authentication.Oidc.OidcKeySource.UseBlockingRefresh();
+            services.AddSingleton<IUpstreamLogin>(sp => new Upstream.OidcUpstreamLogin(idp,
+                new Authentication.Oidc.OidcKeySource(new OidcConfig { Issuer = idp.Issuer, DiscoveryUrl = idp.DiscoveryUrl }, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<Authentication.Oidc.OidcKeySource>>()),
+                sp.GetRequiredService<IDataProtectionProvider>(), sp.GetRequiredService<Hosting.WardenState>(), sp.GetRequiredService<TimeProvider>(),
+                sp.GetRequiredService<ILogger<Upstream.OidcUpstreamLogin>>()));
+        }
 
         // Ahead of the other authenticators, so a Warden-issued token is never offered to one that cannot read it.
         services.Insert(0, ServiceDescriptor.Singleton<ICallerAuthenticator, WardenTokenAuthenticator>());

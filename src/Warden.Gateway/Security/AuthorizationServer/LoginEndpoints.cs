@@ -115,7 +115,15 @@ internal static class LoginEndpoints
     private static async Task<IResult> SignInAsync(HttpContext http, LoginIdentity identity, string returnUrl, LoginThrottle throttle, AuthAuditor auditor)
     {
         var user = new AuditUserIdentity { Subject = identity.Subject, DisplayName = identity.DisplayName, AuthMethod = identity.Method, Roles = identity.Roles };
-        if (!await auditor.RecordAsync(AuthEvents.Login, user, true, $"signed in at Warden ({identity.Method})", null, http, cancellationToken: http.RequestAborted))
+        var reason = identity.Provider is { } provider ? $"signed in at {provider} through Warden ({identity.Method})" : $"signed in at Warden ({identity.Method})";
+        var details = identity.Provider is null ? null : new JsonObject
+        {
+            ["provider"] = identity.Provider,
+            ["email"] = identity.Email,
+            ["groups"] = new JsonArray([.. identity.Groups.Take(50).Select(g => JsonValue.Create(g))]),
+            ["roles"] = new JsonArray([.. identity.Roles.Select(r => JsonValue.Create(r))]),
+        };
+        if (!await auditor.RecordAsync(AuthEvents.Login, user, true, reason, details, http, cancellationToken: http.RequestAborted))
         {
             return OAuthPages.Error("Warden cannot record the sign-in in its audit log right now, so it cannot let you in; try again shortly or tell the Warden admin.", StatusCodes.Status503ServiceUnavailable);
         }
@@ -139,17 +147,25 @@ internal static class LoginEndpoints
 
     private static async Task<IResult> CompleteUpstreamAsync(HttpContext http, string provider, LoginThrottle throttle, AuthAuditor auditor)
     {
-        if (Upstream(http, provider) is not { } login || SafeReturnUrl(http.Request.Cookies["warden_return"]) is not { } returnUrl)
+        var unknown = new AuditUserIdentity { Subject = "unknown", AuthMethod = AuthMethods.Oidc };
+        if (Upstream(http, provider) is not { } login)
         {
-            return OAuthPages.Error("This sign-in did not start at Warden; start again from your MCP client.", StatusCodes.Status400BadRequest);
+            return OAuthPages.Error($"There is no sign-in provider '{provider}' here.", StatusCodes.Status404NotFound);
+        }
+
+        if (SafeReturnUrl(http.Request.Cookies["warden_return"]) is not { } returnUrl)
+        {
+            await auditor.RecordAsync(AuthEvents.LoginFailed, unknown, false, $"sign-in at {provider} failed: the callback did not come to a browser that started a sign-in at Warden",
+                new JsonObject { ["provider"] = provider }, http, cancellationToken: http.RequestAborted);
+            return OAuthPages.Error("This sign-in did not start at Warden in this browser; start again from your MCP client.", StatusCodes.Status400BadRequest);
         }
 
         var (identity, failure) = await login.CompleteAsync(http, http.RequestAborted);
         if (identity is null)
         {
-            await auditor.RecordAsync(AuthEvents.LoginFailed, new AuditUserIdentity { Subject = "unknown", AuthMethod = AuthMethods.Oidc }, false,
-                $"sign-in at {provider} failed: {failure}", null, http, cancellationToken: http.RequestAborted);
-            return OAuthPages.Error($"Sign-in at {login.DisplayName} failed: {failure}", StatusCodes.Status401Unauthorized);
+            await auditor.RecordAsync(AuthEvents.LoginFailed, unknown, false,
+                $"sign-in at {provider} failed: {failure}", new JsonObject { ["provider"] = provider }, http, cancellationToken: http.RequestAborted);
+            return OAuthPages.Error($"Sign-in at {login.DisplayName} failed: {failure}.", StatusCodes.Status401Unauthorized);
         }
 
         http.Response.Cookies.Delete("warden_return", new CookieOptions { Path = "/oauth" });

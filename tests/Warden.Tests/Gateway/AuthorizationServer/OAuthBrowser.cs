@@ -19,12 +19,15 @@ internal sealed partial class OAuthBrowser : IDisposable
     public OAuthBrowser(string baseUrl)
     {
         BaseUrl = baseUrl;
-        _http = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false, CookieContainer = new CookieContainer(), UseCookies = true }) { BaseAddress = new Uri(baseUrl) };
+        _http = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false, CookieContainer = Cookies, UseCookies = true }) { BaseAddress = new Uri(baseUrl) };
     }
 
     public string BaseUrl { get; }
 
     public HttpClient Http => _http;
+
+    /// <summary>The browser's cookie jar (one for every host and port on 127.0.0.1, as in a browser).</summary>
+    public CookieContainer Cookies { get; } = new();
 
     public static (string Verifier, string Challenge) Pkce()
     {
