@@ -42,7 +42,6 @@ public static class AuthorizationServerExtensions
         if (server.Idp is { } idp)
         {
             // The IdP's discovery document and keys are fetched like auth.oidc's: cached, refreshed, rate limited on unknown keys.
-            Authentication.Oidc.OidcKeySource.UseBlockingRefresh();
             services.AddSingleton<IUpstreamLogin>(sp => new Upstream.OidcUpstreamLogin(idp,
                 new Authentication.Oidc.OidcKeySource(new OidcConfig { Issuer = idp.Issuer, DiscoveryUrl = idp.DiscoveryUrl }, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<Authentication.Oidc.OidcKeySource>>()),
                 sp.GetRequiredService<IDataProtectionProvider>(), sp.GetRequiredService<Hosting.WardenState>(), sp.GetRequiredService<TimeProvider>(),
