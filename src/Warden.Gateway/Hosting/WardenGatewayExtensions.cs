@@ -111,6 +111,7 @@ public static class WardenGatewayExtensions
         services.TryAddSingleton(sp => new UpstreamCredentialService(sp.GetRequiredService<IUpstreamCredentialStore>(), sp.GetRequiredService<IdentityKey>(), sp.GetRequiredService<TimeProvider>()));
         services.TryAddSingleton<UpstreamCredentials>();
         services.AddSingleton<AdminKeyBootstrap>();
+        services.TryAddSingleton<IAdminKeyVerifier, AdminKeyVerifier>();
         services.AddSingleton<OperatorAccess>();
     }
 

@@ -5,6 +5,7 @@ using ModelContextProtocol.Client;
 using Warden.Core.Audit;
 using Warden.Core.Pipeline;
 using Warden.Gateway.Security.Authentication;
+using Warden.Tests.Gateway;
 using Warden.Tests.Infrastructure;
 
 namespace Warden.Tests.Gateway.AuthorizationServer;
@@ -220,6 +221,36 @@ public sealed class AuthorizationServerTests
         Assert.Equal("sign-in locked after repeated failures", failures[^1].Decision.Reason);
         Assert.DoesNotContain(await AuthRecords.MethodsAsync(warden), m => m == AuthEvents.Login);
         Assert.DoesNotContain(failures, r => r.Input.Arguments?.ToJsonString().Contains("not the password", StringComparison.Ordinal) == true);
+    }
+
+    [Fact]
+    public async Task Login_WithTheAdminKey_SignsInAsAdmin_AWrongOrPersonKeyIsRefusedAndAudited()
+    {
+        await using var warden = await WardenHost.StartAsync(OAuthConfigs.Server());
+        using var browser = new OAuthBrowser(warden.BaseUrl);
+        var clientId = await browser.RegisterPublicClientAsync();
+        var (_, challenge) = OAuthBrowser.Pkce();
+        var loginUrl = "/oauth/login?returnUrl=" + Uri.EscapeDataString(browser.AuthorizeUrl(clientId, challenge));
+        var personKey = (await ApiKeyAuthenticationTests.CreateKeyAsync(warden, "alice-laptop", user: "alice")).Token;
+
+        using var wrong = await browser.LoginWithAdminKeyAsync(loginUrl, personKey);
+        Assert.Equal(HttpStatusCode.Unauthorized, wrong.StatusCode);
+        Assert.Contains("not the admin key", await wrong.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+
+        using var admin = await browser.LoginWithAdminKeyAsync(loginUrl, warden.AdminKey);
+        Assert.True(admin.StatusCode is HttpStatusCode.Redirect or HttpStatusCode.Found or HttpStatusCode.SeeOther, $"{(int)admin.StatusCode}");
+
+        var records = await AuthRecords.ReadAsync(warden);
+        Assert.Equal(AuthMethods.AdminKey, Assert.Single(records, r => r.Input.Method == AuthEvents.Login).User.AuthMethod);
+        using (var api = warden.AdminHttp())
+        {
+            // Opened through the audit API (records name subjects by pseudonym), the sign-in names the admin.
+            var opened = JsonNode.Parse(await api.GetStringAsync(warden.BaseUrl + "/api/v1/audit?method=" + AuthEvents.Login))!["records"]!.AsArray();
+            Assert.Equal("admin", Assert.Single(opened)!["user"]!["subject"]!.GetValue<string>());
+        }
+
+        Assert.Single(records, r => r.Input.Method == AuthEvents.LoginFailed && r.Decision.Reason == "wrong admin key");
+        Assert.DoesNotContain(records, r => r.Input.Arguments?.ToJsonString().Contains(warden.AdminKey, StringComparison.Ordinal) == true);
     }
 
     [Fact]

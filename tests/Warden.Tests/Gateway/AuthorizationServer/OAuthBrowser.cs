@@ -84,6 +84,16 @@ internal sealed partial class OAuthBrowser : IDisposable
         return await _http.PostAsync("/oauth/login", new FormUrlEncodedContent(fields));
     }
 
+    /// <summary>Posts the login form with the admin key instead of a user name and password.</summary>
+    public async Task<HttpResponseMessage> LoginWithAdminKeyAsync(string loginUrl, string adminKey)
+    {
+        var page = await (await _http.GetAsync(loginUrl)).Content.ReadAsStringAsync();
+        Assert.Contains("admin_key", page, StringComparison.Ordinal);
+        var fields = HiddenFields(page);
+        fields.Add(new("admin_key", adminKey));
+        return await _http.PostAsync("/oauth/login", new FormUrlEncodedContent(fields));
+    }
+
     /// <summary>Follows the flow from <paramref name="authorizeUrl"/> through login and consent; returns the redirect back to the client.</summary>
     public async Task<Uri> AuthorizeAsync(string authorizeUrl, string user, string password, string consent = "approve")
     {
