@@ -34,6 +34,17 @@ public sealed record UpstreamCredentialConfig
     /// <summary>True (default): a caller without a stored secret is refused with instructions; false: connected without one.</summary>
     public bool Required { get; init; } = true;
 
+    /// <summary>The secret inside an injected <paramref name="rendered"/> value (<see cref="Render"/> undone), or null when it does not fit the format.</summary>
+    public string? SecretIn(string rendered)
+    {
+        var format = Format ?? (string.Equals(Header, "Authorization", StringComparison.OrdinalIgnoreCase) ? "Bearer " + Placeholder : Placeholder);
+        var at = format.IndexOf(Placeholder, StringComparison.Ordinal);
+        var (prefix, suffix) = (format[..at], format[(at + Placeholder.Length)..]);
+        return rendered.Length >= prefix.Length + suffix.Length && rendered.StartsWith(prefix, StringComparison.Ordinal) && rendered.EndsWith(suffix, StringComparison.Ordinal)
+            ? rendered[prefix.Length..(rendered.Length - suffix.Length)]
+            : null;
+    }
+
     /// <summary>The value to inject for <paramref name="secret"/>.</summary>
     public string Render(string secret) =>
         (Format ?? (string.Equals(Header, "Authorization", StringComparison.OrdinalIgnoreCase) ? "Bearer " + Placeholder : Placeholder))

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Text.Json.Nodes;
 using ModelContextProtocol.Protocol;
+using Warden.Core.Audit.Redaction;
 using Warden.Core.Configuration;
 using Warden.Core.Pipeline;
 using Warden.Core.Sessions;
@@ -489,6 +490,38 @@ internal sealed partial class GatewaySession : IUpstreamListener, IAsyncDisposab
     private IEnumerable<UpstreamConnection> LiveLinks() =>
         _links.Values.Where(lazy => lazy.IsValueCreated && lazy.Value.IsCompletedSuccessfully && lazy.Value.Result.Connection is not null)
             .Select(lazy => lazy.Value.Result.Connection!);
+
+    /// <summary>
+    /// The audit redactor for this session's records: <paramref name="configured"/> plus the exact upstream credentials
+    /// Warden injected into this session's connections, so an upstream that echoes one cannot put it in the log.
+    /// </summary>
+    public SecretRedactor RedactorFor(SecretRedactor configured)
+    {
+        var secrets = _links.Values
+            .Where(l => l.IsValueCreated && l.Value.IsCompletedSuccessfully)
+            .Select(l => l.Value.Result.Connection?.InjectedSecret)
+            .OfType<string>()
+            .Order(StringComparer.Ordinal)
+            .ToList();
+        if (secrets.Count == 0)
+        {
+            return configured;
+        }
+
+        var key = string.Join('\0', secrets);
+        if (_redactor is { } cached && ReferenceEquals(cached.Base, configured) && cached.Key == key)
+        {
+            return cached.Redactor;
+        }
+
+        var redactor = configured.WithLiterals("upstream-credential", secrets);
+        _redactor = new RedactorCache(configured, key, redactor);
+        return redactor;
+    }
+
+    private volatile RedactorCache? _redactor;
+
+    private sealed record RedactorCache(SecretRedactor Base, string Key, SecretRedactor Redactor);
 
     private sealed record Link(UpstreamConnection? Connection, int Generation, string? Error = null);
 }

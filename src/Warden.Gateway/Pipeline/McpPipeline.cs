@@ -80,7 +80,7 @@ internal sealed class McpPipeline(IDecisionPoint decisions, IAuditStore audit, W
         }
 
         var config = state.Config.Audit;
-        var record = McpAuditRecord.Create(action, decision, response, startedAt, time.GetElapsedTime(started), config.MaxOutputChars, time, McpSpans.TraceId(span, parent), state.Redactor, ExtractorFor(config));
+        var record = McpAuditRecord.Create(action, decision, response, startedAt, time.GetElapsedTime(started), config.MaxOutputChars, time, McpSpans.TraceId(span, parent), session.RedactorFor(state.Redactor), ExtractorFor(config));
         var appended = await AppendAsync(record, span).ConfigureAwait(false);
         if (!appended.Succeeded)
         {

@@ -51,6 +51,12 @@ internal sealed partial class UpstreamConnection : IAsyncDisposable
 
     public string ServerName => Server.Name;
 
+    /// <summary>The upstream credential Warden injected into this connection (<c>servers.NAME.credentials</c>), or null: masked in its callers' audit records.</summary>
+    public string? InjectedSecret => Server.Credentials is { } c
+        && (c.Env is { } env ? Server.Env.GetValueOrDefault(env) : c.Header is { } header ? Server.Headers.GetValueOrDefault(header) : null) is { } rendered
+            ? c.SecretIn(rendered)
+            : null;
+
     /// <summary>True when several client sessions use this connection.</summary>
     public bool Shared { get; }
 

@@ -21,6 +21,10 @@ public sealed class UpstreamCredentialTests
     private const string AliceSecret = "ghp_aliceOwnToken1234567890abcdefghijkl";
     private const string BobSecret = "bob-secret-value-0987654321-zyxwvut";
 
+    // Matches no built-in rule and travels in a header whose name is not secret-looking: only the injected-credential
+    // masking can keep it out of the audit log.
+    private const string NeutralSecret = "plainly7value8nobody9guesses";
+
     private static string StdioConfig(string scope = "per-user") => $$"""
         servers:
           test:
@@ -119,21 +123,37 @@ public sealed class UpstreamCredentialTests
                 transport: streamable-http
                 protocolVersion: 2025-11-25
                 credentials:
-                  header: X-Upstream-Token
+                  header: X-Team-Value
                   format: "token {"{"}secret{"}"}"
             """);
         using var alice = As("alice");
-        Assert.Equal(HttpStatusCode.NoContent, (await alice.PutAsJsonAsync(warden.BaseUrl + "/api/v1/me/credentials/web", new { secret = AliceSecret })).StatusCode);
+        Assert.Equal(HttpStatusCode.NoContent, (await alice.PutAsJsonAsync(warden.BaseUrl + "/api/v1/me/credentials/web", new { secret = NeutralSecret })).StatusCode);
 
         await using (var client = await ConnectAsync(warden, "/mcp/web", "alice"))
         {
-            Assert.Equal(Sha256("token " + AliceSecret), await FingerprintAsync(client, "X-Upstream-Token"));
+            Assert.Equal(Sha256("token " + NeutralSecret), await FingerprintAsync(client, "X-Team-Value"));
+
+            // An upstream that echoes the credential back: alice sees her own header, the audit log sees a marker.
+            var echoed = await client.CallToolAsync("echo_http_headers", new Dictionary<string, object?>());
+            Assert.Contains(NeutralSecret, Assert.IsType<TextContentBlock>(echoed.Content[0]).Text, StringComparison.Ordinal);
         }
 
-        Assert.Equal(HttpStatusCode.NoContent, (await alice.PutAsJsonAsync(warden.BaseUrl + "/api/v1/me/credentials/web", new { secret = "rotated-" + AliceSecret })).StatusCode);
+        using (var audit = warden.AdminHttp())
+        {
+            var record = Assert.Single(JsonNode.Parse(await audit.GetStringAsync(warden.BaseUrl + "/api/v1/audit?tool=echo_http_headers"))!["records"]!.AsArray())!.ToJsonString();
+            Assert.DoesNotContain(NeutralSecret, record, StringComparison.Ordinal);
+            Assert.Contains("[REDACTED:upstream-credential]", record, StringComparison.Ordinal);
+        }
+
+        foreach (var file in Directory.EnumerateFiles(warden.DataDirectory, "*", SearchOption.AllDirectories))
+        {
+            Assert.True((await File.ReadAllBytesAsync(file)).AsSpan().IndexOf(Encoding.UTF8.GetBytes(NeutralSecret)) < 0, $"{file} holds alice's secret in clear");
+        }
+
+        Assert.Equal(HttpStatusCode.NoContent, (await alice.PutAsJsonAsync(warden.BaseUrl + "/api/v1/me/credentials/web", new { secret = "rotated-" + NeutralSecret })).StatusCode);
         await using (var client = await ConnectAsync(warden, "/mcp/web", "alice"))
         {
-            Assert.Equal(Sha256("token rotated-" + AliceSecret), await FingerprintAsync(client, "X-Upstream-Token"));
+            Assert.Equal(Sha256("token rotated-" + NeutralSecret), await FingerprintAsync(client, "X-Team-Value"));
         }
     }
 

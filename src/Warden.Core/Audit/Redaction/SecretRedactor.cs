@@ -49,6 +49,17 @@ public sealed partial class SecretRedactor
     public static SecretRedactor Create(IReadOnlyList<RedactPattern> patterns) =>
         patterns.Count == 0 ? Default : new SecretRedactor([.. patterns.Select(p => CustomRule.Compile(p.Name, p.Pattern))]);
 
+    /// <summary>
+    /// This redactor plus exact values to mask under <paramref name="rule"/> (secrets Warden itself handed out, such
+    /// as an upstream credential it injected: an upstream that echoes one must not put it in the audit log). Values
+    /// shorter than 8 characters are left out: masking them would blank ordinary text.
+    /// </summary>
+    public SecretRedactor WithLiterals(string rule, IEnumerable<string> values)
+    {
+        var literals = values.Where(v => v.Length >= 8).Distinct(StringComparer.Ordinal).Select(v => CustomRule.Compile(rule, Regex.Escape(v))).ToArray();
+        return literals.Length == 0 ? this : new SecretRedactor([.. _custom, .. literals]);
+    }
+
     /// <summary>What is wrong with a custom pattern, in words for a configuration error; null when it is usable.</summary>
     public static string? PatternProblem(string pattern) => CustomRule.Problem(pattern);
 
