@@ -165,16 +165,18 @@ public sealed partial class ConfigParser
         return duration;
     }
 
-    private OidcClaimNames ParseClaimNames(YamlNode node, string path)
+    private OidcClaimNames ParseClaimNames(YamlNode node, string path) => ParseClaimNames(node, path, new OidcClaimNames(), "access tokens");
+
+    // Claim names over defaults (the adapter's, for auth.server.idp); <paramref name="where"/> names what carries them.
+    private OidcClaimNames ParseClaimNames(YamlNode node, string path, OidcClaimNames claims, string where)
     {
-        var claims = new OidcClaimNames();
         foreach (var (key, value, keyNode) in Entries(node, path))
         {
             var p = $"{path}.{key}";
             var name = String(value, p);
             if (string.IsNullOrWhiteSpace(name))
             {
-                Error(p, "must name a claim of the IdP's access tokens", Line(value));
+                Error(p, $"must name a claim of the IdP's {where}", Line(value));
                 continue;
             }
 

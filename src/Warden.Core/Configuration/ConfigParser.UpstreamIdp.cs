@@ -91,7 +91,7 @@ public sealed partial class ConfigParser
         var claims = UpstreamIdpConfig.DefaultClaims(idp.Adapter);
         if (claimsNode is not null)
         {
-            claims = ParseIdpClaimNames(claimsNode, $"{path}.claims", claims);
+            claims = ParseClaimNames(claimsNode, $"{path}.claims", claims, "ID token or userinfo answer");
         }
 
         // Entra's userinfo answers only for a Graph token and Cognito's leaves out the groups; their ID tokens carry everything.
@@ -102,32 +102,6 @@ public sealed partial class ConfigParser
             Claims = claims,
             UserInfo = userInfo ?? idp.Adapter == UpstreamIdpAdapter.Generic,
         };
-    }
-
-    private OidcClaimNames ParseIdpClaimNames(YamlNode node, string path, OidcClaimNames claims)
-    {
-        foreach (var (key, value, keyNode) in Entries(node, path))
-        {
-            var p = $"{path}.{key}";
-            var name = String(value, p);
-            if (string.IsNullOrWhiteSpace(name))
-            {
-                Error(p, "must name a claim of the IdP's ID token or userinfo answer", Line(value));
-                continue;
-            }
-
-            switch (key)
-            {
-                case "subject": claims = claims with { Subject = name }; break;
-                case "name": claims = claims with { Name = name }; break;
-                case "email": claims = claims with { Email = name }; break;
-                case "groups": claims = claims with { Groups = name }; break;
-                case "roles": claims = claims with { Roles = name }; break;
-                default: Unknown(p, keyNode, "subject, name, email, groups, roles"); break;
-            }
-        }
-
-        return claims;
     }
 
     [GeneratedRegex(@"^[a-z0-9][a-z0-9-]{0,31}$")]

@@ -139,31 +139,9 @@ public sealed partial class OidcTokenAuthenticator(
         RequireExpirationTime = true,
         RequireSignedTokens = true,
         ClockSkew = oidc.ClockSkew,
-        LifetimeValidator = Lifetime,
+        LifetimeValidator = TokenLifetime.Validator(time, "The token"),
         LogValidationExceptions = false,
     };
-
-    // The library's own lifetime check reads the system clock; this one reads Warden's TimeProvider, with the same rules.
-    private bool Lifetime(DateTime? notBefore, DateTime? expires, SecurityToken token, TokenValidationParameters parameters)
-    {
-        var now = time.GetUtcNow().UtcDateTime;
-        if (expires is null)
-        {
-            throw new SecurityTokenNoExpirationException("The token has no expiry.");
-        }
-
-        if (notBefore is { } nbf && nbf > now + parameters.ClockSkew)
-        {
-            throw new SecurityTokenNotYetValidException("The token is not valid yet.") { NotBefore = nbf };
-        }
-
-        if (expires.Value < now - parameters.ClockSkew)
-        {
-            throw new SecurityTokenExpiredException("The token has expired.") { Expires = expires.Value };
-        }
-
-        return true;
-    }
 
     // What went wrong, in words that tell the client what to do; built from the token's claims, never its text.
     private string Describe(Exception? exception, JsonWebToken header, string resource) => exception switch

@@ -310,31 +310,9 @@ internal sealed partial class OidcUpstreamLogin : IUpstreamLogin, IDisposable
         RequireExpirationTime = true,
         ValidateLifetime = true,
         ClockSkew = _idp.ClockSkew,
-        LifetimeValidator = Lifetime,
+        LifetimeValidator = Authentication.Oidc.TokenLifetime.Validator(_time, "The ID token"),
         LogValidationExceptions = false,
     };
-
-    // The library's own lifetime check reads the system clock; this one reads Warden's TimeProvider.
-    private bool Lifetime(DateTime? notBefore, DateTime? expires, SecurityToken token, TokenValidationParameters parameters)
-    {
-        var now = _time.GetUtcNow().UtcDateTime;
-        if (expires is null)
-        {
-            throw new SecurityTokenNoExpirationException("The ID token has no expiry.");
-        }
-
-        if (notBefore is { } nbf && nbf > now + parameters.ClockSkew)
-        {
-            throw new SecurityTokenNotYetValidException("The ID token is not valid yet.") { NotBefore = nbf };
-        }
-
-        if (expires.Value < now - parameters.ClockSkew)
-        {
-            throw new SecurityTokenExpiredException("The ID token has expired.") { Expires = expires.Value };
-        }
-
-        return true;
-    }
 
     private string Describe(Exception? exception) => exception switch
     {
