@@ -44,55 +44,15 @@ public sealed class IdentityKey : IDisposable
     public static IdentityKey FromBytes(ReadOnlySpan<byte> master) =>
         master.Length == 32 ? new IdentityKey(master) : throw new ArgumentException("An identity key is 32 bytes.", nameof(master));
 
-    private static IdentityKey LoadOrCreate(string directory)
-    {
-        var path = Path.Combine(Path.GetFullPath(directory), FileName);
-        if (!File.Exists(path))
-        {
-            OwnerOnlyFile.EnsureDirectory(Path.GetDirectoryName(path)!);
-            var master = RandomNumberGenerator.GetBytes(32);
-            try
-            {
-                using var stream = OwnerOnlyFile.CreateNew(path);
-                stream.Write(Encoding.ASCII.GetBytes(Header + Convert.ToBase64String(master) + "\n"));
-                stream.Flush(flushToDisk: true);
-                return new IdentityKey(master);
-            }
-            catch (IOException) when (File.Exists(path))
-            {
-                // Another process (serve, or a `warden keys` command) made it first: everyone must use that one.
-            }
-            finally
-            {
-                CryptographicOperations.ZeroMemory(master);
-            }
-        }
+    // Another process (serve, or a `warden keys` command) may make it at the same moment: everyone uses the first.
+    private static IdentityKey LoadOrCreate(string directory) =>
+        SecretKeyFile.LoadOrCreate(Path.Combine(Path.GetFullPath(directory), FileName), Header, Messages, key => new IdentityKey(key));
 
-        if (OwnerOnlyFile.SharedMode(path) is { } mode)
-        {
-            throw new InvalidOperationException(
-                $"The identity key '{path}' is accessible by other users (mode {mode}); with it and the identity database anyone could check guessed API keys. "
-                + $"Restrict it with `chmod 600 '{path}'`.");
-        }
-
-        var text = File.ReadAllText(path).Trim();
-        var key = new byte[32];
-        if (!text.StartsWith(Header, StringComparison.Ordinal) || !Convert.TryFromBase64String(text[Header.Length..], key, out var written) || written != 32)
-        {
-            throw new InvalidOperationException(
-                $"The identity key '{path}' is not a valid key file. Restore it from backup; without it no API key (the admin key included) can be checked, "
-                + "and every key must be made again (`warden keys rotate-admin`, then `warden keys create`).");
-        }
-
-        try
-        {
-            return new IdentityKey(key);
-        }
-        finally
-        {
-            CryptographicOperations.ZeroMemory(key);
-        }
-    }
+    private static readonly SecretKeyFile.Messages Messages = new(
+        (path, mode) => $"The identity key '{path}' is accessible by other users (mode {mode}); with it and the identity database anyone could check guessed API keys. "
+            + $"Restrict it with `chmod 600 '{path}'`.",
+        path => $"The identity key '{path}' is not a valid key file. Restore it from backup; without it no API key (the admin key included) can be checked, "
+            + "and every key must be made again (`warden keys rotate-admin`, then `warden keys create`).");
 
     /// <summary>The stored form of an API key: HMAC-SHA-256 of its UTF-8 bytes.</summary>
     public byte[] HashApiKey(string token) => HMACSHA256.HashData(_apiKeyHashKey, Encoding.UTF8.GetBytes(token));

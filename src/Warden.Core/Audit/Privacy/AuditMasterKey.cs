@@ -28,67 +28,21 @@ public sealed class AuditMasterKey : IDisposable
         master.Length == 32 ? new AuditMasterKey(master) : throw new ArgumentException("A master key is 32 bytes.", nameof(master));
 
     /// <summary>Loads the master key from <paramref name="directory"/>, generating it (mode 0600) on first use.</summary>
-    public static AuditMasterKey LoadOrCreate(string directory)
-    {
-        var path = Path.Combine(Path.GetFullPath(directory), FileName);
-        if (!File.Exists(path))
-        {
-            OwnerOnlyFile.EnsureDirectory(Path.GetDirectoryName(path)!);
-            var master = RandomNumberGenerator.GetBytes(32);
-            try
-            {
-                using var stream = OwnerOnlyFile.CreateNew(path);
-                stream.Write(Encoding.ASCII.GetBytes(Header + Convert.ToBase64String(master) + "\n"));
-                stream.Flush(flushToDisk: true);
-                return new AuditMasterKey(master);
-            }
-            catch (IOException) when (File.Exists(path))
-            {
-                // Another process created it first: everyone must use that one, so read it below.
-            }
-            finally
-            {
-                CryptographicOperations.ZeroMemory(master);
-            }
-        }
-
-        return Load(path);
-    }
+    public static AuditMasterKey LoadOrCreate(string directory) =>
+        SecretKeyFile.LoadOrCreate(Path.Combine(Path.GetFullPath(directory), FileName), Header, Messages, key => new AuditMasterKey(key));
 
     /// <summary>The master key in <paramref name="directory"/>, or null when there is none (nothing was ever sealed there). Never creates one.</summary>
     public static AuditMasterKey? TryLoad(string directory)
     {
         var path = Path.Combine(Path.GetFullPath(directory), FileName);
-        return File.Exists(path) ? Load(path) : null;
+        return File.Exists(path) ? SecretKeyFile.Load(path, Header, Messages, key => new AuditMasterKey(key)) : null;
     }
 
-    private static AuditMasterKey Load(string path)
-    {
-        if (OwnerOnlyFile.SharedMode(path) is { } mode)
-        {
-            throw new InvalidOperationException(
-                $"The audit privacy key '{path}' is accessible by other users (mode {mode}); anyone who can read it and the database can read every " +
-                $"data subject's personal fields. Restrict it with `chmod 600 '{path}'`.");
-        }
-
-        var text = File.ReadAllText(path).Trim();
-        var master = new byte[32];
-        if (!text.StartsWith(Header, StringComparison.Ordinal) || !Convert.TryFromBase64String(text[Header.Length..], master, out var written) || written != 32)
-        {
-            throw new InvalidOperationException(
-                $"The audit privacy key '{path}' is not a valid key file. Restore it from backup: without it no personal field in the audit log can be read " +
-                "(records still verify). Do not delete it to start over while the log holds sealed records.");
-        }
-
-        try
-        {
-            return new AuditMasterKey(master);
-        }
-        finally
-        {
-            CryptographicOperations.ZeroMemory(master);
-        }
-    }
+    private static readonly SecretKeyFile.Messages Messages = new(
+        (path, mode) => $"The audit privacy key '{path}' is accessible by other users (mode {mode}); anyone who can read it and the database can read every " +
+            $"data subject's personal fields. Restrict it with `chmod 600 '{path}'`.",
+        path => $"The audit privacy key '{path}' is not a valid key file. Restore it from backup: without it no personal field in the audit log can be read " +
+            "(records still verify). Do not delete it to start over while the log holds sealed records.");
 
     /// <summary>The lookup value of <paramref name="subject"/>: HMAC-SHA256 under the derived lookup key (32 bytes).</summary>
     public byte[] Lookup(string subject) => HMACSHA256.HashData(_lookupKey, Encoding.UTF8.GetBytes(subject));
