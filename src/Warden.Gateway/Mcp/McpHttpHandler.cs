@@ -172,7 +172,8 @@ internal sealed partial class McpHttpHandler(
         var recorded = await pipeline.RecordAsync(new McpAction
         {
             Source = "mcp",
-            Caller = caller,
+            // The roles in effect, as every later record of the session names them (the credential's plus users:).
+            Caller = caller with { Roles = roles.For(caller).Roles },
             Method = request.Method,
             Server = route == "*" ? null : route,
             SessionId = session?.Ticket.Id,

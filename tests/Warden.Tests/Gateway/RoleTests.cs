@@ -67,6 +67,23 @@ public sealed class RoleTests
         }), new McpClientOptions { ProtocolVersion = "2025-11-25" });
 
     [Fact]
+    public async Task Initialize_RolesFromUsersSection_AreTheRolesItsRecordNames()
+    {
+        await using var warden = await StartAsync(Config(Roles) + "\nusers:\n  ann: [fillers]\n");
+        await using (var client = await ConnectAsync(warden, "/mcp/test", "ann"))
+        {
+            await client.CallToolAsync("slow_echo", new Dictionary<string, object?> { ["message"] = "hi", ["delayMs"] = 0 });
+        }
+
+        using var http = warden.AdminHttp();
+        var records = JsonNode.Parse(await http.GetStringAsync(warden.BaseUrl + "/api/v1/audit?server=test"))!["records"]!.AsArray();
+        var initialize = Assert.Single(records, r => r!["input"]!["method"]!.GetValue<string>() == "initialize")!;
+        var call = Assert.Single(records, r => r!["input"]!["method"]!.GetValue<string>() == "tools/call")!;
+        Assert.Equal(["fillers"], initialize["user"]!["roles"]!.AsArray().Select(r => r!.GetValue<string>()));
+        Assert.Equal(["fillers"], call["user"]!["roles"]!.AsArray().Select(r => r!.GetValue<string>()));
+    }
+
+    [Fact]
     public async Task ToolsList_RestrictedRole_ShowsOnlyGrantedToolsAcrossPages()
     {
         await using var warden = await StartAsync();

@@ -111,7 +111,7 @@ public sealed partial class OidcKeySource : IDisposable
 
     private sealed record Forced(OpenIdConnectConfiguration Fresh, OpenIdConnectConfiguration ManagedThen);
 
-    [LoggerMessage(EventId = 4101, Level = LogLevel.Warning, Message = "The IdP's discovery document at {Address} names issuer {Published}, but auth.oidc.issuer is {Configured}; tokens are checked against the configured issuer")]
+    [LoggerMessage(EventId = 4101, Level = LogLevel.Warning, Message = "The IdP's discovery document at {Address} names issuer {Published}, but the configured issuer is {Configured}; tokens are checked against the configured one")]
     private partial void LogIssuerMismatch(string address, string published, string configured);
 
     [LoggerMessage(EventId = 4102, Level = LogLevel.Information, Message = "A token names a signing key Warden has not seen; fetching the IdP's keys again from {Address}")]
