@@ -7,6 +7,7 @@ using Warden.Core.Audit;
 using Warden.Core.Audit.Operations;
 using Warden.Core.Audit.Timeline;
 using Warden.Gateway.Hosting;
+using Warden.Gateway.Security;
 using Warden.Core.Audit.Privacy;
 
 namespace Warden.Gateway.Api;
@@ -22,7 +23,8 @@ public static class AuditApi
     public static IEndpointRouteBuilder MapAuditApi(this IEndpointRouteBuilder app)
     {
         app.MapGet("/api/v1/audit", QueryAsync);
-        app.MapGet("/api/v1/audit/stream", (HttpContext http, IAuditStore store, AuditRecordSealer sealer) => AuditStream.RunAsync(http, store, sealer));
+        app.MapGet("/api/v1/audit/stream", (HttpContext http, IAuditStore store, AuditRecordSealer sealer, OperatorAccess access, TimeProvider time) =>
+            AuditStream.RunAsync(http, store, sealer, () => access.AdmitsAsync(http, AccessLevel.AuditRead), time));
         app.MapGet("/api/v1/audit/{id}", async (string id, IAuditStore store, AuditRecordSealer sealer, CancellationToken cancellationToken) =>
             await store.FindAsync(id, cancellationToken).ConfigureAwait(false) is { } record
                 ? Results.Text(System.Text.Encoding.UTF8.GetString(AuditRecordEncoder.Encode(await sealer.OpenAsync(record, cancellationToken).ConfigureAwait(false))), "application/json")

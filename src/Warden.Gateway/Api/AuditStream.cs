@@ -12,13 +12,16 @@ namespace Warden.Gateway.Api;
 /// it (opened: personal fields decrypted, the stored record's hash) and its seq as the event id;
 /// a client that falls behind gets a <c>lagged</c> event naming the seq range it lost (fetch it from
 /// <c>/api/v1/audit</c>), never a slower log. <c>Last-Event-ID</c> replays what was committed after that seq first.
+/// The credential that opened the stream is checked again before records are sent (at most once a second) and at
+/// every keep-alive: once it is revoked or has expired, the stream sends an <c>ended</c> event and closes.
 /// </summary>
 internal static class AuditStream
 {
     private const int Buffer = 1024;
     private static readonly TimeSpan KeepAlive = TimeSpan.FromSeconds(15);
+    private static readonly TimeSpan Recheck = TimeSpan.FromSeconds(1);
 
-    public static async Task RunAsync(HttpContext http, IAuditStore store, AuditRecordSealer sealer)
+    public static async Task RunAsync(HttpContext http, IAuditStore store, AuditRecordSealer sealer, Func<ValueTask<bool>> stillAdmitted, TimeProvider time)
     {
         var parameters = http.Request.Query;
         var problem = parameters.ContainsKey("cursor") || parameters.ContainsKey("limit")
@@ -53,8 +56,20 @@ internal static class AuditStream
 
             // One read outstanding at a time: a read that outlives a keep-alive still delivers its item.
             Task<AuditFeedItem>? next = null;
+            var checkedAt = time.GetTimestamp();
             while (!aborted.IsCancellationRequested)
             {
+                if (time.GetElapsedTime(checkedAt) >= Recheck)
+                {
+                    if (!await stillAdmitted().ConfigureAwait(false))
+                    {
+                        await WriteAsync(http, "event: ended\ndata: {\"reason\":\"the credential that opened this stream is no longer valid (revoked, expired or its roles changed); open it again with a valid one\"}\n\n", aborted).ConfigureAwait(false);
+                        return;
+                    }
+
+                    checkedAt = time.GetTimestamp();
+                }
+
                 next ??= subscription.ReadAsync(aborted).AsTask();
                 AuditFeedItem item;
                 try
@@ -65,6 +80,7 @@ internal static class AuditStream
                 catch (TimeoutException)
                 {
                     await WriteAsync(http, ": keep-alive\n\n", aborted).ConfigureAwait(false);
+                    checkedAt = 0;
                     continue;
                 }
 

@@ -1,3 +1,5 @@
+using Warden.Core.Identity;
+using Microsoft.Extensions.DependencyInjection;
 using System.Net;
 using System.Text;
 using System.Text.Json.Nodes;
@@ -36,6 +38,33 @@ public sealed class AuditStreamTests
             Assert.Equal(record.Seq.ToString(System.Globalization.CultureInfo.InvariantCulture), next.Id);
             Assert.Equal(next.Data, await http.GetStringAsync($"{warden.BaseUrl}/api/v1/audit/{record.Id}"));
         }
+    }
+
+    [Fact]
+    public async Task Stream_OpenedWithAKeyThatIsThenRevoked_EndsInsteadOfSendingMore()
+    {
+        await using var warden = await WardenHost.StartAsync(Configs.StdioTestServer());
+        var auditor = await ApiKeyAuthenticationTests.CreateKeyAsync(warden, "siem-reader", roles: ["compliance"]);
+        await using var stream = await SseStream.OpenAsync(warden.BaseUrl + "/api/v1/audit/stream?tool=slow_echo", bearer: auditor.Token);
+        await using var client = await warden.ConnectAsync("/mcp/test");
+
+        await client.CallToolAsync("slow_echo", new Dictionary<string, object?> { ["message"] = "before", ["delayMs"] = 0 });
+        Assert.Equal("record", (await stream.NextEventAsync(Patience)).Type);
+
+        await warden.Services.GetRequiredService<ApiKeyService>().RevokeAsync(auditor.Key.Id, "test", default);
+        // Records keep coming; the revoked key's stream must stop (within the re-check and key-cache seconds), not follow them.
+        SseEvent next;
+        var calls = 0;
+        do
+        {
+            await client.CallToolAsync("slow_echo", new Dictionary<string, object?> { ["message"] = $"after {calls++}", ["delayMs"] = 300 });
+            next = await stream.NextEventAsync(Patience);
+        }
+        while (next.Type == "record" && calls < 20);
+
+        Assert.Equal("ended", next.Type);
+        Assert.Contains("no longer valid", next.Data, StringComparison.Ordinal);
+        Assert.True(calls < 20, "the stream kept sending records after its key was revoked");
     }
 
     [Fact]
@@ -83,7 +112,7 @@ public sealed class AuditStreamTests
         http.Response.Body = body;
 
         // The stream has subscribed when RunAsync first waits; then more records are committed at once than it buffers.
-        var running = AuditStream.RunAsync(http, store, new Warden.Core.Audit.Privacy.AuditRecordSealer(null));
+        var running = AuditStream.RunAsync(http, store, new Warden.Core.Audit.Privacy.AuditRecordSealer(null), () => ValueTask.FromResult(true), TimeProvider.System);
         Assert.Equal(1, store.Feed.SubscriberCount);
         store.Feed.Publish([.. Enumerable.Range(1, 1030).Select(Record)]);
         Polling.Until(() => Encoding.UTF8.GetString(body.ToArray()).Contains("event: lagged", StringComparison.Ordinal), Patience);
