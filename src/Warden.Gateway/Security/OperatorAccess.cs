@@ -67,6 +67,10 @@ public sealed class OperatorAccess(IEnumerable<ICallerAuthenticator> authenticat
                 context.Response.Headers.RetryAfter = result.RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
                 await ProblemAsync(context, StatusCodes.Status429TooManyRequests, "Too many refused credentials", result.Description ?? "Try again later.").ConfigureAwait(false);
                 return;
+            case AuthenticationStatus.Unavailable:
+                context.Response.Headers.RetryAfter = result.RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+                await ProblemAsync(context, StatusCodes.Status503ServiceUnavailable, "Authentication unavailable", result.Description ?? "Try again shortly.").ConfigureAwait(false);
+                return;
             case AuthenticationStatus.Forbidden:
                 await ProblemAsync(context, StatusCodes.Status403Forbidden, "Forbidden", result.Description ?? "Forbidden.").ConfigureAwait(false);
                 return;

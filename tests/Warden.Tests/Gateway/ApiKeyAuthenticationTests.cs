@@ -99,6 +99,25 @@ public sealed class ApiKeyAuthenticationTests
     }
 
     [Fact]
+    public async Task IdentityDatabaseUnreadable_KeyCallerGets503WithRetryAfter_NotAdmittedNorTold401()
+    {
+        await using var warden = await WardenHost.StartAsync(Configs.StdioTestServer());
+        var issued = await CreateKeyAsync(warden, "ci-bot"); // never used yet, so no answer about it is cached
+
+        // The identity database is destroyed underneath Warden (disk error, a bad restore).
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        foreach (var file in Directory.EnumerateFiles(warden.DataDirectory, "identity.db*"))
+        {
+            await File.WriteAllBytesAsync(file, Enumerable.Repeat((byte)0x5a, 8192).ToArray());
+        }
+
+        using var response = await InitializeAsync(warden, issued.Token);
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+        Assert.NotNull(response.Headers.RetryAfter);
+        Assert.Contains("identity database is unavailable", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task PersonKey_CallsTool_RecordNamesThePersonAsApiKey()
     {
         await using var warden = await WardenHost.StartAsync(Configs.StdioTestServer());

@@ -54,7 +54,7 @@ public sealed partial class ApiKeyAuthenticator(
         catch (DbException ex)
         {
             LogStoreFailed(ex.Message);
-            return AuthenticationResult.Fail("Warden cannot check API keys right now (its identity database is unavailable); try again shortly.");
+            return AuthenticationResult.Unavailable("Warden cannot check API keys right now (its identity database is unavailable); try again shortly.");
         }
 
         if (check.Status == ApiKeyCheckStatus.Valid)

@@ -27,6 +27,13 @@ public static class AuthChallenge
     /// </summary>
     public static Task WriteAsync(HttpContext http, AuthenticationResult result, string? publicUrl)
     {
+        if (result.Status == AuthenticationStatus.Unavailable)
+        {
+            // Not the client's fault and not a refusal: a retryable outage, failed closed.
+            http.Response.Headers.RetryAfter = result.RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            return McpHttpHandler.ErrorAsync(http, StatusCodes.Status503ServiceUnavailable, JsonRpcErrors.InvalidRequest, result.Description ?? "Authentication is unavailable; try again shortly.");
+        }
+
         if (result.Status == AuthenticationStatus.Throttled)
         {
             http.Response.Headers.RetryAfter = result.RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);

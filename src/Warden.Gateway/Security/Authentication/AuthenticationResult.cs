@@ -19,6 +19,9 @@ public enum AuthenticationStatus
 
     /// <summary>Too many refused credentials from this client: 429 with <c>Retry-After</c>; the credential was not checked.</summary>
     Throttled,
+
+    /// <summary>The credential cannot be checked right now (the identity database or the IdP is unreachable): 503, retry; never admitted.</summary>
+    Unavailable,
 }
 
 /// <summary>
@@ -44,6 +47,8 @@ public readonly record struct AuthenticationResult(AuthenticationStatus Status, 
     public static AuthenticationResult Fail(string description, string error = "invalid_token") => new(AuthenticationStatus.Failed, null, error, description);
 
     public static AuthenticationResult Forbid(string description, string? scope = null) => new(AuthenticationStatus.Forbidden, null, "insufficient_scope", description, scope);
+
+    public static AuthenticationResult Unavailable(string description) => new(AuthenticationStatus.Unavailable, null, null, description, null, TimeSpan.FromSeconds(5));
 
     public static AuthenticationResult Throttle(TimeSpan retryAfter, string description) => new(AuthenticationStatus.Throttled, null, null, description, null, retryAfter);
 

@@ -78,7 +78,7 @@ public sealed partial class OidcTokenAuthenticator(
         catch (InvalidOperationException ex)
         {
             LogIdpUnreachable(keys.Address, ex.InnerException?.GetType().Name ?? ex.GetType().Name);
-            return Refused($"Warden cannot reach the identity provider ({keys.Address}) to fetch its signing keys yet; try again shortly.", fingerprint);
+            return AuthenticationResult.Unavailable($"Warden cannot reach the identity provider ({keys.Address}) to fetch its signing keys yet; try again shortly.") with { Method = AuthMethods.Oidc, CredentialFingerprint = fingerprint };
         }
 
         var resource = resources.For(context.Request.Path);
