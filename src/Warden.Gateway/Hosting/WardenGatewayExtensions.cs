@@ -166,7 +166,12 @@ public static class WardenGatewayExtensions
         app.MapGet("/readyz", async (HttpContext http, UpstreamRegistry upstreams, SessionStore sessions, WardenState current, OperatorAccess access) =>
         {
             var health = upstreams.Health();
-            var status = health.All(h => h.Healthy) && audit.Unavailable is null && audit.Spooled == 0 ? "ready" : "degraded";
+
+            // Not ready (503, so a load balancer takes this replica out) only while calls are refused: the log cannot be
+            // written and audit.onFailure is closed. An unhealthy upstream or spooled records leave the rest working: degraded.
+            var refusing = audit.Unavailable is not null && current.Config.Audit.OnFailure == AuditFailureMode.Closed;
+            var status = refusing ? "unavailable" : health.All(h => h.Healthy) && audit.Unavailable is null && audit.Spooled == 0 ? "ready" : "degraded";
+            var code = refusing ? StatusCodes.Status503ServiceUnavailable : StatusCodes.Status200OK;
             if (!await access.AdmitsAsync(http, AccessLevel.Metrics, AccessLevel.AuditRead).ConfigureAwait(false))
             {
                 return Results.Json(new JsonObject
@@ -174,7 +179,7 @@ public static class WardenGatewayExtensions
                     ["status"] = status,
                     ["audit"] = new JsonObject { ["writable"] = audit.Unavailable is null, ["spooled"] = audit.Spooled },
                     ["details"] = "Send an admin, auditor or metrics credential for per-server health.",
-                });
+                }, statusCode: code);
             }
 
             var servers = new JsonArray();
@@ -189,7 +194,7 @@ public static class WardenGatewayExtensions
                 ["sessions"] = sessions.Count,
                 ["servers"] = servers,
                 ["audit"] = new JsonObject { ["writable"] = audit.Unavailable is null, ["spooled"] = audit.Spooled, ["error"] = audit.Unavailable },
-            });
+            }, statusCode: code);
         });
         return app;
     }

@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.DependencyInjection;
 using ModelContextProtocol;
@@ -225,6 +226,14 @@ public sealed class AuditTrailTests
             Assert.NotNull(store.Unavailable);
             var upFront = await Assert.ThrowsAsync<McpProtocolException>(() => client.CallToolAsync("slow_echo", new Dictionary<string, object?> { ["message"] = "during 2", ["delayMs"] = 0 }).AsTask());
             Assert.Contains("audit log cannot be written", upFront.Message, StringComparison.OrdinalIgnoreCase);
+
+            // And a load balancer is told: not ready while calls are refused.
+            using (var probe = new HttpClient())
+            using (var ready = await probe.GetAsync(warden.BaseUrl + "/readyz"))
+            {
+                Assert.Equal(System.Net.HttpStatusCode.ServiceUnavailable, ready.StatusCode);
+                Assert.Equal("unavailable", JsonNode.Parse(await ready.Content.ReadAsStringAsync())!["status"]!.GetValue<string>());
+            }
 
             using var rollback = blocker.CreateCommand();
             rollback.CommandText = "ROLLBACK";
