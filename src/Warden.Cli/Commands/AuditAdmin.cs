@@ -63,18 +63,8 @@ internal sealed class AuditAdmin : IDisposable
         try
         {
             signing = new AuditKeyStore(dataDirectory, WardenGatewayExtensions.AuditOrigin(config), TimeProvider.System);
-            var signer = signing.GetSigner();
             master = AuditMasterKey.LoadOrCreate(dataDirectory);
-            var keys = SqliteSubjectKeyStore.Open(databasePath, master, TimeProvider.System);
-            var sealer = new AuditRecordSealer(keys);
-            var maintenance = await SqliteAuditMaintenance.OpenAsync(databasePath, new SqliteAuditMaintenanceOptions
-            {
-                // The origin serve signs with: the configured one, else the signing key's name (which serve named after it).
-                Origin = config.Audit.Origin ?? signer.Name,
-                Signer = signing.GetSigner,
-                Keys = keys,
-                Seal = (record, ct) => sealer.SealAsync(record, config.Audit.Privacy.EncryptContent, ct),
-            }, cancellationToken);
+            var (keys, maintenance) = await OpenMaintenanceAsync(config, databasePath, signing, master, cancellationToken);
             return new AuditAdmin(config, databasePath, signing, master, keys, maintenance);
         }
         catch (InvalidOperationException ex)
@@ -84,6 +74,27 @@ internal sealed class AuditAdmin : IDisposable
             master?.Dispose();
             return null;
         }
+    }
+
+    /// <summary>
+    /// The log's maintenance writer (sealed records, each change committed with a signed checkpoint), as every CLI
+    /// command that changes the log opens it. The caller disposes the returned key store.
+    /// </summary>
+    public static async Task<(SqliteSubjectKeyStore Keys, SqliteAuditMaintenance Maintenance)> OpenMaintenanceAsync(
+        WardenConfig config, string databasePath, AuditKeyStore signing, AuditMasterKey master, CancellationToken cancellationToken)
+    {
+        var signer = signing.GetSigner();
+        var keys = SqliteSubjectKeyStore.Open(databasePath, master, TimeProvider.System);
+        var sealer = new AuditRecordSealer(keys);
+        var maintenance = await SqliteAuditMaintenance.OpenAsync(databasePath, new SqliteAuditMaintenanceOptions
+        {
+            // The origin serve signs with: the configured one, else the signing key's name (which serve named after it).
+            Origin = config.Audit.Origin ?? signer.Name,
+            Signer = signing.GetSigner,
+            Keys = keys,
+            Seal = (record, ct) => sealer.SealAsync(record, config.Audit.Privacy.EncryptContent, ct),
+        }, cancellationToken);
+        return (keys, maintenance);
     }
 
     public void Dispose()

@@ -20,7 +20,6 @@ internal static class KeyAuditLog
         try
         {
             using var signing = new AuditKeyStore(dataDirectory, WardenGatewayExtensions.AuditOrigin(config), TimeProvider.System);
-            var signer = signing.GetSigner();
             if (!File.Exists(databasePath))
             {
                 await using var created = await SqliteAuditStore.OpenAsync(databasePath, new SqliteAuditStoreOptions
@@ -31,16 +30,12 @@ internal static class KeyAuditLog
             }
 
             using var master = AuditMasterKey.LoadOrCreate(dataDirectory);
-            using var keys = SqliteSubjectKeyStore.Open(databasePath, master, TimeProvider.System);
-            var sealer = new AuditRecordSealer(keys);
-            var maintenance = await SqliteAuditMaintenance.OpenAsync(databasePath, new SqliteAuditMaintenanceOptions
+            var (keys, maintenance) = await AuditAdmin.OpenMaintenanceAsync(config, databasePath, signing, master, cancellationToken);
+            using (keys)
             {
-                Origin = config.Audit.Origin ?? signer.Name,
-                Signer = signing.GetSigner,
-                Keys = keys,
-                Seal = (r, ct) => sealer.SealAsync(r, config.Audit.Privacy.EncryptContent, ct),
-            }, cancellationToken);
-            await maintenance.AppendRecordAsync(record, cancellationToken);
+                await maintenance.AppendRecordAsync(record, cancellationToken);
+            }
+
             return null;
         }
         catch (Exception ex) when (ex is Microsoft.Data.Sqlite.SqliteException or IOException or InvalidOperationException or UnauthorizedAccessException)

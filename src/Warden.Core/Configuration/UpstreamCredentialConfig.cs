@@ -37,7 +37,7 @@ public sealed record UpstreamCredentialConfig
     /// <summary>The secret inside an injected <paramref name="rendered"/> value (<see cref="Render"/> undone), or null when it does not fit the format.</summary>
     public string? SecretIn(string rendered)
     {
-        var format = Format ?? (string.Equals(Header, "Authorization", StringComparison.OrdinalIgnoreCase) ? "Bearer " + Placeholder : Placeholder);
+        var format = EffectiveFormat;
         var at = format.IndexOf(Placeholder, StringComparison.Ordinal);
         var (prefix, suffix) = (format[..at], format[(at + Placeholder.Length)..]);
         return rendered.Length >= prefix.Length + suffix.Length && rendered.StartsWith(prefix, StringComparison.Ordinal) && rendered.EndsWith(suffix, StringComparison.Ordinal)
@@ -46,7 +46,7 @@ public sealed record UpstreamCredentialConfig
     }
 
     /// <summary>The value to inject for <paramref name="secret"/>.</summary>
-    public string Render(string secret) =>
-        (Format ?? (string.Equals(Header, "Authorization", StringComparison.OrdinalIgnoreCase) ? "Bearer " + Placeholder : Placeholder))
-            .Replace(Placeholder, secret, StringComparison.Ordinal);
+    public string Render(string secret) => EffectiveFormat.Replace(Placeholder, secret, StringComparison.Ordinal);
+
+    private string EffectiveFormat => Format ?? (string.Equals(Header, "Authorization", StringComparison.OrdinalIgnoreCase) ? "Bearer " + Placeholder : Placeholder);
 }
