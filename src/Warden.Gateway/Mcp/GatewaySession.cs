@@ -212,11 +212,17 @@ internal sealed partial class GatewaySession : IUpstreamListener, IAsyncDisposab
     {
         string? resume = null;
         Ticket.UpstreamSessions?.TryGetValue(config.Name, out resume);
-        // The era probe carries the caller's credential: a server that wants one answers nothing useful without it.
-        var probeWith = (await _upstreams.WithCredentialAsync(config, Caller, cancellationToken).ConfigureAwait(false)).Config ?? config;
-        if (Stateless && await _upstreams.IsModernAsync(probeWith, cancellationToken).ConfigureAwait(false))
+        // The caller's credential is opened once per link; the era probe carries it too (a server that wants one
+        // answers nothing useful without it).
+        var (effective, refused) = await _upstreams.WithCredentialAsync(config, Caller, cancellationToken).ConfigureAwait(false);
+        if (effective is null)
         {
-            var modern = await _upstreams.ConnectModernAsync(config, Caller, cancellationToken).ConfigureAwait(false);
+            return new Link(null, 0, refused);
+        }
+
+        if (Stateless && await _upstreams.IsModernAsync(effective, cancellationToken).ConfigureAwait(false))
+        {
+            var modern = await _upstreams.ConnectModernResolvedAsync(effective, Caller, cancellationToken).ConfigureAwait(false);
             if (modern.Connection is { } shared)
             {
                 shared.Attach(this);
@@ -226,10 +232,10 @@ internal sealed partial class GatewaySession : IUpstreamListener, IAsyncDisposab
             return new Link(null, 0, modern.Error);
         }
 
-        var result = await _upstreams.ConnectAsync(config, Caller, ClientInitialize, resume, cancellationToken).ConfigureAwait(false);
+        var result = await _upstreams.ConnectResolvedAsync(effective, Caller, ClientInitialize, resume, cancellationToken).ConfigureAwait(false);
         if (result.Connection is null && resume is not null)
         {
-            result = await _upstreams.ConnectAsync(config, Caller, ClientInitialize, null, cancellationToken).ConfigureAwait(false);
+            result = await _upstreams.ConnectResolvedAsync(effective, Caller, ClientInitialize, null, cancellationToken).ConfigureAwait(false);
         }
 
         if (result.Connection is { } connection)

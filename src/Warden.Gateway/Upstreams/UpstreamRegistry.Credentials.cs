@@ -15,29 +15,30 @@ internal sealed partial class UpstreamRegistry
     /// <summary>Connects <paramref name="caller"/> to <paramref name="server"/> with their credential (when the server has one).</summary>
     public async Task<ConnectResult> ConnectAsync(ServerConfig server, Caller caller, JsonObject? clientInitialize, string? resumeSessionId, CancellationToken cancellationToken)
     {
-        if (!_servers.TryGetValue(server.Name, out var state))
-        {
-            return ConnectResult.Fail($"Server '{server.Name}' is not configured.");
-        }
-
         var (effective, error) = await WithCredentialAsync(server, caller, cancellationToken).ConfigureAwait(false);
-        return effective is null
-            ? ConnectResult.Fail(error!)
-            : await ConnectAsync(StateFor(state, effective, caller), effective, clientInitialize, resumeSessionId, cancellationToken).ConfigureAwait(false);
+        return effective is null ? ConnectResult.Fail(error!) : await ConnectResolvedAsync(effective, caller, clientInitialize, resumeSessionId, cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>The stateless connection <paramref name="caller"/> uses for <paramref name="server"/>: everyone's, or theirs when it carries their credential.</summary>
-    public async Task<ConnectResult> ConnectModernAsync(ServerConfig server, Caller caller, CancellationToken cancellationToken)
+    /// <summary>As <see cref="ConnectAsync(ServerConfig, Caller, JsonObject?, string?, CancellationToken)"/> with a configuration <see cref="WithCredentialAsync"/> already made.</summary>
+    public async Task<ConnectResult> ConnectResolvedAsync(ServerConfig effective, Caller caller, JsonObject? clientInitialize, string? resumeSessionId, CancellationToken cancellationToken)
     {
-        if (!_servers.TryGetValue(server.Name, out var state))
+        if (!_servers.TryGetValue(effective.Name, out var state))
         {
-            return ConnectResult.Fail($"Server '{server.Name}' is not configured.");
+            return ConnectResult.Fail($"Server '{effective.Name}' is not configured.");
         }
 
-        var (effective, error) = await WithCredentialAsync(server, caller, cancellationToken).ConfigureAwait(false);
-        if (effective is null)
+        return await ConnectAsync(StateFor(state, effective, caller), effective, clientInitialize, resumeSessionId, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// The stateless connection <paramref name="caller"/> uses: everyone's, or theirs when it carries their credential;
+    /// <paramref name="effective"/> is the configuration <see cref="WithCredentialAsync"/> made.
+    /// </summary>
+    public async Task<ConnectResult> ConnectModernResolvedAsync(ServerConfig effective, Caller caller, CancellationToken cancellationToken)
+    {
+        if (!_servers.TryGetValue(effective.Name, out var state))
         {
-            return ConnectResult.Fail(error!);
+            return ConnectResult.Fail($"Server '{effective.Name}' is not configured.");
         }
 
         var own = StateFor(state, effective, caller);
