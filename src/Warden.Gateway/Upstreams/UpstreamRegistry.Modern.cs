@@ -101,20 +101,8 @@ internal sealed partial class UpstreamRegistry
         }
     }
 
-    /// <summary>
-    /// The one connection Warden keeps to a stateless upstream: every request is an independent POST, so all
-    /// callers share it. Its <see cref="UpstreamConnection.InitializeResult"/> holds the server/discover result.
-    /// </summary>
-    public async Task<ConnectResult> ConnectModernAsync(ServerConfig server, CancellationToken cancellationToken)
-    {
-        if (!_servers.TryGetValue(server.Name, out var state))
-        {
-            return ConnectResult.Fail($"Server '{server.Name}' is not configured.");
-        }
-
-        return await SharedAsync(state, () => OpenModernAsync(state, server), cancellationToken).ConfigureAwait(false);
-    }
-
+    // The connection Warden keeps to a stateless upstream (per server, or per user when it carries their credential):
+    // every request is an independent POST, so all its callers share it. Its InitializeResult holds server/discover's.
     private async Task<ConnectResult> OpenModernAsync(ServerState state, ServerConfig server)
     {
         if (_disposed)

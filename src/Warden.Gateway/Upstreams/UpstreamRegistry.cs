@@ -125,9 +125,11 @@ internal sealed partial class UpstreamRegistry : IAsyncDisposable
             return await SharedAsync(state, () => OpenAsync(state, server, WardenInitialize(server), null, shared: true, CancellationToken.None), cancellationToken).ConfigureAwait(false);
         }
 
+        // A bridged session uses the stateless connection of its state: the server's, or the user's own when the
+        // connection carries their credential (never another user's).
         if (state.StatelessOnly == true)
         {
-            return await ConnectModernAsync(server, cancellationToken).ConfigureAwait(false);
+            return await SharedAsync(state, () => OpenModernAsync(state, server), cancellationToken).ConfigureAwait(false);
         }
 
         var result = await OpenAsync(state, server, clientInitialize ?? WardenInitialize(server), resumeSessionId, shared: false, cancellationToken).ConfigureAwait(false);
@@ -143,7 +145,7 @@ internal sealed partial class UpstreamRegistry : IAsyncDisposable
             {
                 state.StatelessOnly = true;
                 LogBridgingSessions(server.Name, result.Error ?? "");
-                return await ConnectModernAsync(server, cancellationToken).ConfigureAwait(false);
+                return await SharedAsync(state, () => OpenModernAsync(state, server), cancellationToken).ConfigureAwait(false);
             }
         }
 

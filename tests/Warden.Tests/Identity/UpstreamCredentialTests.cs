@@ -158,6 +158,33 @@ public sealed class UpstreamCredentialTests
     }
 
     [Fact]
+    public async Task PerUserOnAStatelessOnlyUpstream_BridgedSessionsEachCarryTheirOwnUsersSecret()
+    {
+        // The upstream refuses initialize; 2025 sessions reach it through Warden's bridge, over a stateless connection
+        // Warden keeps per server: per user, when the server takes per-user credentials.
+        await using var upstream = await TestServerProcess.StartHttpAsync("--session-mode", "stateless", "--protocol-version", "2026-07-28");
+        await using var warden = await StartAsync($"""
+            servers:
+              modern:
+                url: {upstream.Url}
+                timeout: 20s
+                credentials:
+                  header: X-Team-Value
+            """);
+        foreach (var (user, secret) in new[] { ("alice", NeutralSecret), ("bob", BobSecret) })
+        {
+            using var http = As(user);
+            Assert.Equal(HttpStatusCode.NoContent, (await http.PutAsJsonAsync(warden.BaseUrl + "/api/v1/me/credentials/modern", new { secret })).StatusCode);
+        }
+
+        await using var alice = await ConnectAsync(warden, "/mcp/modern", "alice");
+        Assert.Equal(Sha256(NeutralSecret), await FingerprintAsync(alice, "X-Team-Value"));
+        await using var bob = await ConnectAsync(warden, "/mcp/modern", "bob");
+        Assert.Equal(Sha256(BobSecret), await FingerprintAsync(bob, "X-Team-Value"));
+        Assert.Equal(Sha256(NeutralSecret), await FingerprintAsync(alice, "X-Team-Value"));
+    }
+
+    [Fact]
     public async Task MeCredentials_BadInput_GetsClearErrorsAndStoresNothing()
     {
         await using var warden = await StartAsync(StdioConfig());
